@@ -1,0 +1,82 @@
+"""Configuration: embedded defaults, then the environment, then the factory's override mapping.
+
+Nothing here reads the environment at import time; ``create_app`` calls :meth:`Config.from_env`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class Config:
+    """Embedded defaults: SQLite in the instance folder, jobs in-process, texts logged."""
+
+    SECRET_KEY = "dev-only-change-me"
+    # None means "SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None
+    REDIS_URL: str | None = None
+    RQ_QUEUES = ("planning", "sms", "default")
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM_NUMBER: str | None = None
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None
+    # Where the Twilio SDK sends its requests; only tests and stand-ins change it.
+    TWILIO_API_BASE: str | None = None
+    PUBLIC_BASE_URL = "http://localhost:5000"
+    ROAD_NETWORK: str | None = None
+    ROAD_MAX_SNAP_M = 500
+    STRAIGHT_LINE_DETOUR: float | None = None
+    STRAIGHT_LINE_SPEED_KMH: float | None = None
+    POSTCODES_CSV: str | None = None
+    BUREAU_NAME = "Barking & Dagenham Volunteer Bureau"
+    BUREAU_PHONE = "020 8227 0000"
+    BUREAU_HOURS = "Monday to Friday, 9am to 5pm"
+    TIMEZONE = "Europe/London"
+    PLAN_TIME_LIMIT_S = 20
+
+    # Environment variable -> (config key, converter)
+    ENV_KEYS: dict[str, tuple[str, Any]] = {
+        "SECRET_KEY": ("SECRET_KEY", str),
+        "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+        "REDIS_URL": ("REDIS_URL", str),
+        "TWILIO_ACCOUNT_SID": ("TWILIO_ACCOUNT_SID", str),
+        "TWILIO_AUTH_TOKEN": ("TWILIO_AUTH_TOKEN", str),
+        "TWILIO_FROM_NUMBER": ("TWILIO_FROM_NUMBER", str),
+        "TWILIO_MESSAGING_SERVICE_SID": ("TWILIO_MESSAGING_SERVICE_SID", str),
+        "TWILIO_API_BASE": ("TWILIO_API_BASE", str),
+        "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+        "ROAD_NETWORK": ("ROAD_NETWORK", str),
+        "ROAD_MAX_SNAP_M": ("ROAD_MAX_SNAP_M", int),
+        "STRAIGHT_LINE_DETOUR": ("STRAIGHT_LINE_DETOUR", float),
+        "STRAIGHT_LINE_SPEED_KMH": ("STRAIGHT_LINE_SPEED_KMH", float),
+        "POSTCODES_CSV": ("POSTCODES_CSV", str),
+        "BUREAU_NAME": ("BUREAU_NAME", str),
+        "BUREAU_PHONE": ("BUREAU_PHONE", str),
+        "BUREAU_HOURS": ("BUREAU_HOURS", str),
+        "PLAN_TIME_LIMIT_S": ("PLAN_TIME_LIMIT_S", int),
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> dict[str, Any]:
+        """Return the settings the environment gives (``CONNECT_ROTA_`` prefix also accepted)."""
+        settings: dict[str, Any] = {}
+        for env_name, (key, convert) in cls.ENV_KEYS.items():
+            for name in (f"CONNECT_ROTA_{env_name}", env_name):
+                value = environ.get(name)
+                if value not in (None, ""):
+                    settings[key] = convert(value)
+                    break
+        uri = settings.get("SQLALCHEMY_DATABASE_URI")
+        if isinstance(uri, str) and uri.startswith("postgres://"):
+            # Heroku-style URLs; SQLAlchemy wants the dialect+driver spelled out.
+            settings["SQLALCHEMY_DATABASE_URI"] = (
+                "postgresql+psycopg://" + uri[len("postgres://") :]
+            )
+        elif isinstance(uri, str) and uri.startswith("postgresql://"):
+            settings["SQLALCHEMY_DATABASE_URI"] = (
+                "postgresql+psycopg://" + uri[len("postgresql://") :]
+            )
+        return settings

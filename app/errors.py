@@ -1,0 +1,36 @@
+"""Domain errors raised by the services and mapped to HTTP answers in ``routes/errors.py``."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of the errors a coordinator can act on; the message is shown to them."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError, ValueError):
+    """Input that breaks a rule (a bad phone number, an end before a start)."""
+
+
+class NotFound(DomainError, LookupError):
+    """A record that does not exist (an unknown postcode, activity or person)."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """A change that clashes with what is stored (a duplicate phone, a plan already published)."""
+
+    status_code = 409
+
+
+class NotAllowed(DomainError, PermissionError):
+    """The signed-in user's role does not allow this change."""
+
+    status_code = 403

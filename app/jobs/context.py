@@ -1,0 +1,45 @@
+"""Give every job a fresh application context, so each job gets its own database session."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
+from typing import TypeVar
+
+from flask import Flask
+from flask import has_app_context
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_worker_app: Flask | None = None
+
+
+def worker_app() -> Flask:
+    """Return the app of this worker process, created once from the environment."""
+    global _worker_app  # noqa: PLW0603 - one app per worker process, created lazily
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def set_worker_app(app: Flask | None) -> None:
+    """Use ``app`` for jobs run in this process (tests and ``flask worker`` set it)."""
+    global _worker_app  # noqa: PLW0603
+    _worker_app = app
+
+
+def job_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` inside an app context, pushing a fresh one when none is active."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if has_app_context():
+            return func(*args, **kwargs)
+        with worker_app().app_context():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,134 @@
+"""The closed vocabularies of the domain, stored as strings."""
+
+from __future__ import annotations
+
+import enum
+
+
+class StaffRole(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    VIEWER = "viewer"
+
+
+class Mobility(enum.StrEnum):
+    NONE = "none"
+    WALKING_AID = "walking_aid"
+    WHEELCHAIR = "wheelchair"
+    NEEDS_ESCORT = "needs_escort"
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNSTATED = "unstated"
+
+
+class RiskTier(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class LiftStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+    NO_SHOW = "no_show"
+    COMPLETED = "completed"
+    UNSERVED = "unserved"
+
+
+class LiftPurpose(enum.StrEnum):
+    MEDICAL = "medical"
+    ACTIVITY = "activity"
+    SHOPPING = "shopping"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+class LiftSource(enum.StrEnum):
+    STAFF = "staff"
+    SMS = "sms"
+    PARTNER = "partner"
+    RECURRING = "recurring"
+
+
+class LiftLeg(enum.StrEnum):
+    OUTBOUND = "outbound"
+    RETURN = "return"
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class StopKind(enum.StrEnum):
+    START = "start"
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
+    END = "end"
+
+
+class DriverResponse(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NO_REPLY = "no_reply"
+
+
+class PairingStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    REJECTED = "rejected"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class ReferralSource(enum.StrEnum):
+    GP = "gp"
+    SOCIAL_PRESCRIBER = "social_prescriber"
+    PARTNER = "partner"
+    SELF = "self"
+    STAFF = "staff"
+    SMS = "sms"
+
+
+class ReferralStatus(enum.StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CLOSED = "closed"
+
+
+class MessageDirection(enum.StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECEIVED = "received"
+    SIMULATED = "simulated"
+    SUPPRESSED = "suppressed"
+
+
+class AlertKind(enum.StrEnum):
+    OPTED_OUT = "opted_out"
+    CALL_REQUESTED = "call_requested"
+    NEW_CONTACT = "new_contact"
+    DRIVER_DECLINED = "driver_declined"
+    DRIVER_NO_REPLY = "driver_no_reply"
+    LIFT_CANCELLED = "lift_cancelled"
+    TEXT_FAILED = "text_failed"
+    CHECKIN_HELP = "checkin_help"

@@ -1,0 +1,252 @@
+"""Staff users, residents, volunteers and their availability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from app.models.base import Base
+from app.models.base import TimestampMixin
+from app.models.base import enum_type
+from app.models.enums import Gender
+from app.models.enums import Mobility
+from app.models.enums import RiskTier
+from app.models.enums import StaffRole
+
+
+class StaffUser(UserMixin, TimestampMixin, Base):
+    """A member of bureau staff who signs in to the web app."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[StaffRole] = mapped_column(enum_type(StaffRole, "staff_role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[dt.datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def can_edit(self) -> bool:
+        """Viewers only look; coordinators and admins change things."""
+        return self.role in (StaffRole.ADMIN, StaffRole.COORDINATOR)
+
+
+class LocatedMixin:
+    """An address with its postcode and, once located, its coordinates (both or neither)."""
+
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    ward_code: Mapped[str | None] = mapped_column(sa.String(12))
+
+
+def _located_checks(table: str) -> tuple[sa.CheckConstraint, ...]:
+    return (
+        sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
+        sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
+        sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
+    )
+
+
+class Resident(LocatedMixin, TimestampMixin, Base):
+    """A person the bureau helps: lifts, befriending, referrals."""
+
+    __tablename__ = "residents"
+    __table_args__ = _located_checks("residents")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80))
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    date_of_birth: Mapped[dt.date | None]
+    gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"), default=Gender.UNSTATED)
+    mobility: Mapped[Mobility] = mapped_column(
+        enum_type(Mobility, "mobility"), default=Mobility.NONE
+    )
+    needs_escort: Mapped[bool] = mapped_column(default=False)
+    interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    needs_language: Mapped[str | None] = mapped_column(sa.String(40))
+    prefers_female_driver: Mapped[bool] = mapped_column(default=False)
+    befriender_gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "befriender_gender"))
+    life_events: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    share_life_events: Mapped[bool] = mapped_column(default=False)
+    wants_befriender: Mapped[bool] = mapped_column(default=False)
+    sms_consent: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[dt.datetime | None]
+    risk_tier: Mapped[RiskTier] = mapped_column(
+        enum_type(RiskTier, "risk_tier"), default=RiskTier.MEDIUM
+    )
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def uses_wheelchair(self) -> bool:
+        return self.mobility == Mobility.WHEELCHAIR
+
+
+class Volunteer(LocatedMixin, TimestampMixin, Base):
+    """A volunteer driver and/or befriender."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        *_located_checks("volunteers"),
+        sa.CheckConstraint("car_seats >= 0", name="car_seats_not_negative"),
+        sa.CheckConstraint("wheelchair_spaces >= 0", name="wheelchair_spaces_not_negative"),
+        sa.CheckConstraint("max_drive_minutes > 0", name="max_drive_positive"),
+        sa.CheckConstraint("befriend_capacity >= 0", name="befriend_capacity_not_negative"),
+        sa.CheckConstraint("is_driver OR is_befriender", name="has_a_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80))
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"), default=Gender.UNSTATED)
+    date_of_birth: Mapped[dt.date | None]
+    is_driver: Mapped[bool] = mapped_column(default=False)
+    is_befriender: Mapped[bool] = mapped_column(default=False)
+    dbs_valid_until: Mapped[dt.date | None]
+    car_seats: Mapped[int] = mapped_column(default=0)
+    wheelchair_spaces: Mapped[int] = mapped_column(default=0)
+    max_drive_minutes: Mapped[int] = mapped_column(default=240)
+    befriend_capacity: Mapped[int] = mapped_column(default=0)
+    interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    life_events: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    sms_consent: Mapped[bool] = mapped_column(default=True)
+    opted_out_at: Mapped[dt.datetime | None]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    weekly: Mapped[list[WeeklyAvailability]] = relationship(
+        back_populates="volunteer",
+        cascade="all, delete-orphan",
+        order_by="WeeklyAvailability.weekday",
+    )
+    exceptions: Mapped[list[AvailabilityException]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def wheelchair_accessible(self) -> bool:
+        return self.wheelchair_spaces > 0
+
+    def dbs_valid_on(self, day: dt.date) -> bool:
+        """True when the DBS check covers ``day``."""
+        return self.dbs_valid_until is not None and self.dbs_valid_until >= day
+
+
+class WeeklyAvailability(Base):
+    """A recurring weekly window when a volunteer is free (weekday 0 = Monday)."""
+
+    __tablename__ = "weekly_availability"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("start_time < end_time", name="starts_before_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    start_time: Mapped[dt.time]
+    end_time: Mapped[dt.time]
+
+    volunteer: Mapped[Volunteer] = relationship(back_populates="weekly")
+
+
+class AvailabilityException(Base):
+    """A dated change to the weekly pattern: a day off, or extra hours on one date."""
+
+    __tablename__ = "availability_exceptions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(start_time IS NULL AND end_time IS NULL) OR "
+            "(start_time IS NOT NULL AND end_time IS NOT NULL AND start_time < end_time)",
+            name="window_valid",
+        ),
+        sa.CheckConstraint("available OR start_time IS NULL", name="off_has_no_window"),
+        sa.Index("ix_availability_exceptions_day_volunteer", "day", "volunteer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteers.id", ondelete="CASCADE"))
+    day: Mapped[dt.date]
+    available: Mapped[bool]
+    start_time: Mapped[dt.time | None]
+    end_time: Mapped[dt.time | None]
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    volunteer: Mapped[Volunteer] = relationship(back_populates="exceptions")
+
+
+class BlockedPair(Base):
+    """A resident and a volunteer who must never be put together (for lifts or befriending)."""
+
+    __tablename__ = "blocked_pairs"
+    __table_args__ = (sa.UniqueConstraint("resident_id", "volunteer_id", name="uq_blocked_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteers.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(sa.String(255), default="")
+
+
+class PostcodeLocation(Base):
+    """A postcode centroid from Code-Point Open or the ONS Postcode Directory."""
+
+    __tablename__ = "postcodes"
+    __table_args__ = (
+        sa.CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+        sa.CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+    )
+
+    postcode: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    ward_code: Mapped[str | None] = mapped_column(sa.String(12))
+    ward_name: Mapped[str | None] = mapped_column(sa.String(80))
+    district: Mapped[str | None] = mapped_column(sa.String(80))
+
+
+class AuditLog(Base):
+    """Who changed what, when: every change to a person's record."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    staff_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(sa.String(40))
+    entity_type: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int]
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    staff_user: Mapped[StaffUser | None] = relationship()

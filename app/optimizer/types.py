@@ -1,0 +1,514 @@
+"""Plain data shared across the optimizer.
+
+Units
+-----
+Every quantity carries its unit in its name and is an integer at the solver boundary:
+``duration_s`` (seconds), ``distance_m`` (metres), ``tw_early_s``/``tw_late_s`` (seconds after the
+planning day's local midnight). Coordinates are :class:`LatLon` (WGS84 degrees), never a bare
+tuple, because OSMnx wants ``(lat, lon)`` in some calls and ``X=lon, Y=lat`` in others.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+from app.optimizer.errors import InvalidProblem
+
+
+class LatLon(NamedTuple):
+    """A point on the Earth in WGS84 degrees."""
+
+    lat: float
+    lon: float
+
+    def checked(self, what: str = "point") -> LatLon:
+        """Return self, or raise InvalidProblem naming ``what`` when not a real coordinate."""
+        if not (math.isfinite(self.lat) and math.isfinite(self.lon)):
+            msg = f"The {what} has no real coordinates ({self.lat}, {self.lon})."
+            raise InvalidProblem(msg)
+        if not (-90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0):
+            msg = f"The {what} lies outside the Earth's coordinates ({self.lat}, {self.lon})."
+            raise InvalidProblem(msg)
+        return self
+
+
+# ------------------------------------------------------------------------------------------------
+# The rota problem (issue 4): lifts, drivers, the day, and the solver's answer.
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Inclusive window in seconds after the planning day's local midnight."""
+
+    early_s: int
+    late_s: int
+
+    def __post_init__(self) -> None:
+        if self.early_s > self.late_s:
+            msg = f"TimeWindow starts after it ends ({self.early_s} > {self.late_s})."
+            raise InvalidProblem(msg)
+        if self.early_s < 0:
+            msg = f"TimeWindow starts before midnight ({self.early_s} < 0)."
+            raise InvalidProblem(msg)
+
+    def contains(self, t_s: int) -> bool:
+        """Return whether ``t_s`` lies inside the window."""
+        return self.early_s <= t_s <= self.late_s
+
+
+#: Seconds in a day; windows may run past midnight (up to two days) for late returns.
+DAY_S = 86_400
+_LATEST_S = 2 * DAY_S
+
+
+@dataclass(frozen=True, slots=True)
+class Lift:
+    """One passenger trip: picked up at ``pickup``, dropped off at ``dropoff`` by one driver.
+
+    A return journey is a second lift with its own pickup window (after the activity ends).
+
+    Parameters
+    ----------
+    id
+        Unique lift id (the app's lift request id as text).
+    pickup, dropoff
+        Where the resident is collected and where they are taken.
+    pickup_window
+        When boarding may start (``None``: any time).
+    arrival_window
+        When the drop-off may start, e.g. ``TimeWindow(9:30, 9:55)`` for a 10:00 activity, or
+        ``TimeWindow(0, deadline)`` for "by the appointment" (``None``: any time).
+    seats
+        Seats taken (resident plus escorts); a wheelchair user travelling in their chair takes
+        a wheelchair space instead of a seat, so count only the escorts then.
+    wheelchair
+        Needs one wheelchair space (and so a wheelchair-accessible car).
+    boarding_s
+        Time at each stop to get in or out; ``None`` uses the problem's default for the
+        mobility (longer for a wheelchair).
+    priority
+        Weight >= 1 of serving this lift (medical appointments and residents at higher
+        isolation risk get more).
+    required_attributes
+        Driver attributes the resident needs (e.g. ``{"female"}``).
+    blocked_driver_ids
+        Drivers who must not drive this resident.
+    pinned_driver_id
+        Staff pinned the lift to this driver; served by them or not at all.
+    published_driver_id
+        Driver in the published plan (re-planning: a cost for moving the lift elsewhere).
+    published_pickup_s
+        Pickup time told to the resident (re-planning: a cost for shifting it).
+    last_driver_id
+        Driver who drove the resident last time (a small continuity bonus).
+    max_ride_s
+        Maximum ride time, overriding the problem's rule.
+    """
+
+    id: str
+    pickup: LatLon
+    dropoff: LatLon
+    pickup_window: TimeWindow | None = None
+    arrival_window: TimeWindow | None = None
+    seats: int = 1
+    wheelchair: bool = False
+    boarding_s: int | None = None
+    priority: int = 1
+    required_attributes: frozenset[str] = frozenset()
+    blocked_driver_ids: frozenset[str] = frozenset()
+    pinned_driver_id: str | None = None
+    published_driver_id: str | None = None
+    published_pickup_s: int | None = None
+    last_driver_id: str | None = None
+    max_ride_s: int | None = None
+
+    def __post_init__(self) -> None:
+        what = f"lift {self.id!r}"
+        if not self.id:
+            msg = "A lift has an empty id."
+            raise InvalidProblem(msg)
+        LatLon(*self.pickup).checked(f"{what} pickup")
+        LatLon(*self.dropoff).checked(f"{what} dropoff")
+        if self.seats < 0:
+            msg = f"The {what} has a negative seats count ({self.seats})."
+            raise InvalidProblem(msg)
+        if self.seats == 0 and not self.wheelchair:
+            msg = f"The {what} takes neither a seat nor a wheelchair space (seats=0)."
+            raise InvalidProblem(msg)
+        if self.boarding_s is not None and self.boarding_s < 0:
+            msg = f"The {what} has a negative boarding_s ({self.boarding_s})."
+            raise InvalidProblem(msg)
+        if self.priority < 1:
+            msg = f"The {what} has a priority below 1 ({self.priority})."
+            raise InvalidProblem(msg)
+        if self.max_ride_s is not None and self.max_ride_s < 0:
+            msg = f"The {what} has a negative max_ride_s ({self.max_ride_s})."
+            raise InvalidProblem(msg)
+        for name in ("pickup_window", "arrival_window"):
+            w = getattr(self, name)
+            if w is not None and w.late_s > _LATEST_S:
+                msg = f"The {what} {name} ends after the next day ({w.late_s} s)."
+                raise InvalidProblem(msg)
+        if self.pinned_driver_id is not None and self.pinned_driver_id in self.blocked_driver_ids:
+            msg = f"The {what} is pinned to a blocked driver ({self.pinned_driver_id!r})."
+            raise InvalidProblem(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """A volunteer driver and their car for the planning day.
+
+    Parameters
+    ----------
+    id
+        Unique driver id (the app's volunteer id as text).
+    home
+        Where every route starts and ends.
+    availability
+        The day's windows when the driver is free (leave home at or after the start, back by
+        the end); sorted, not overlapping. Each window is a separate route.
+    seats
+        Passenger seats (the driver's own not counted).
+    wheelchair_spaces
+        Wheelchair spaces (0: not accessible).
+    attributes
+        What residents may ask for, e.g. ``{"female"}``.
+    dbs_valid_until
+        Last day the DBS check is valid; ``None`` means no valid check (cannot drive).
+    max_drive_s
+        Daily driving limit over all windows (``None``: no limit).
+    """
+
+    id: str
+    home: LatLon
+    availability: tuple[TimeWindow, ...]
+    seats: int = 3
+    wheelchair_spaces: int = 0
+    attributes: frozenset[str] = frozenset()
+    dbs_valid_until: date | None = None
+    max_drive_s: int | None = None
+
+    def __post_init__(self) -> None:
+        what = f"driver {self.id!r}"
+        if not self.id:
+            msg = "A driver has an empty id."
+            raise InvalidProblem(msg)
+        LatLon(*self.home).checked(f"{what} home")
+        if self.seats < 0:
+            msg = f"The {what} has a negative seats capacity ({self.seats})."
+            raise InvalidProblem(msg)
+        if self.wheelchair_spaces < 0:
+            msg = f"The {what} has a negative wheelchair_spaces ({self.wheelchair_spaces})."
+            raise InvalidProblem(msg)
+        if self.max_drive_s is not None and self.max_drive_s < 0:
+            msg = f"The {what} has a negative max_drive_s ({self.max_drive_s})."
+            raise InvalidProblem(msg)
+        for a, b in zip(self.availability, self.availability[1:], strict=False):
+            if b.early_s <= a.late_s:
+                msg = f"The {what} availability windows overlap or are not sorted."
+                raise InvalidProblem(msg)
+
+    def dbs_valid_on(self, day: date) -> bool:
+        """Return whether the DBS check is valid on ``day``."""
+        return self.dbs_valid_until is not None and self.dbs_valid_until >= day
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Objective weights, in "seconds of driving" cost units.
+
+    The order of the objectives is: lifts served (weighted by priority; always dominant),
+    drivers used, driving time, fair spread, stability of a published plan, continuity.
+
+    Parameters
+    ----------
+    driver_fixed_s
+        Cost of using one more driver (as many seconds of driving).
+    fairness
+        Cost per second of the longest route's driving time (spreads the work).
+    moved_lift_s
+        Cost of moving a lift off its published driver.
+    shifted_time_per_s
+        Cost per second a pickup moves beyond ``shift_tolerance_s`` of its published time.
+    shift_tolerance_s
+        Free shift of a published pickup time.
+    continuity_s
+        Bonus (as a cost for any other driver) for the driver who drove the resident last time.
+    """
+
+    driver_fixed_s: int = 4 * 3600
+    fairness: int = 1
+    moved_lift_s: int = 1800
+    shifted_time_per_s: int = 2
+    shift_tolerance_s: int = 600
+    continuity_s: int = 300
+
+    def __post_init__(self) -> None:
+        for name in (
+            "driver_fixed_s",
+            "fairness",
+            "moved_lift_s",
+            "shifted_time_per_s",
+            "shift_tolerance_s",
+            "continuity_s",
+        ):
+            if getattr(self, name) < 0:
+                msg = f"The objective weight {name} is negative ({getattr(self, name)})."
+                raise InvalidProblem(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One day's rota problem: the lifts asked for and the drivers available.
+
+    Parameters
+    ----------
+    day
+        The planning day (DBS checks must be valid on it).
+    lifts, drivers
+        Unique ids; every referenced driver id must exist.
+    ride_factor, ride_extra_s
+        Maximum ride time rule: ``max(ride_factor × direct, direct + ride_extra_s)``
+        (seconds from the end of boarding at the pickup to the start of the drop-off).
+    boarding_s, wheelchair_boarding_s
+        Default time at each stop for a lift without its own ``boarding_s``.
+    weights
+        Objective weights.
+    """
+
+    day: date
+    lifts: tuple[Lift, ...]
+    drivers: tuple[Driver, ...]
+    ride_factor: float = 1.5
+    ride_extra_s: int = 20 * 60
+    boarding_s: int = 120
+    wheelchair_boarding_s: int = 300
+    weights: Weights = field(default_factory=Weights)
+
+    def __post_init__(self) -> None:
+        if not self.drivers:
+            msg = "The problem has no drivers."
+            raise InvalidProblem(msg)
+        driver_ids = [d.id for d in self.drivers]
+        if len(set(driver_ids)) != len(driver_ids):
+            msg = "Two drivers share an id."
+            raise InvalidProblem(msg)
+        lift_ids = [lift.id for lift in self.lifts]
+        if len(set(lift_ids)) != len(lift_ids):
+            msg = "Two lifts share an id."
+            raise InvalidProblem(msg)
+        known = set(driver_ids)
+        for lift in self.lifts:
+            for name in ("pinned_driver_id", "published_driver_id"):
+                ref = getattr(lift, name)
+                if ref is not None and ref not in known:
+                    msg = f"The lift {lift.id!r} {name} names an unknown driver ({ref!r})."
+                    raise InvalidProblem(msg)
+        if not (math.isfinite(self.ride_factor) and self.ride_factor >= 1.0):
+            msg = f"The ride_factor must be at least 1 ({self.ride_factor})."
+            raise InvalidProblem(msg)
+        for name in ("ride_extra_s", "boarding_s", "wheelchair_boarding_s"):
+            if getattr(self, name) < 0:
+                msg = f"The problem's {name} is negative ({getattr(self, name)})."
+                raise InvalidProblem(msg)
+
+    def boarding_of(self, lift: Lift) -> int:
+        """Return the boarding time at each stop of ``lift``."""
+        if lift.boarding_s is not None:
+            return lift.boarding_s
+        return self.wheelchair_boarding_s if lift.wheelchair else self.boarding_s
+
+    def max_ride_of(self, lift: Lift, direct_s: int) -> int:
+        """Return the maximum ride time of ``lift`` given its direct driving time."""
+        if lift.max_ride_s is not None:
+            return lift.max_ride_s
+        return max(math.ceil(self.ride_factor * direct_s), direct_s + self.ride_extra_s)
+
+    def points(self) -> list[LatLon]:
+        """Return the distinct places of the problem, in the order of the travel matrix.
+
+        Drivers' homes first (in driver order), then each lift's pickup and drop-off; a place
+        appearing twice is kept once, where it first appears. A :class:`TravelMatrix` given to
+        :func:`~app.optimizer.rota.solve_rota` must follow this order.
+        """
+        seen: dict[LatLon, None] = {}
+        for d in self.drivers:
+            seen.setdefault(LatLon(*d.home))
+        for lift in self.lifts:
+            seen.setdefault(LatLon(*lift.pickup))
+            seen.setdefault(LatLon(*lift.dropoff))
+        return list(seen)
+
+
+_FIRST_SOLUTIONS = frozenset(
+    {
+        "automatic",
+        "parallel_cheapest_insertion",
+        "local_cheapest_insertion",
+        "local_cheapest_cost_insertion",
+        "global_cheapest_arc",
+        "path_cheapest_arc",
+        "savings",
+        "christofides",
+    }
+)
+_METAHEURISTICS = frozenset(
+    {
+        "automatic",
+        "greedy_descent",
+        "guided_local_search",
+        "simulated_annealing",
+        "tabu_search",
+        "generic_tabu_search",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How long and how to search (never what the answer means: that is the problem's).
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget of the whole solve.
+    seed
+        Reorders the requests before the search (OR-Tools' own search is deterministic);
+        ``0`` keeps the given order.
+    first_solution
+        OR-Tools first-solution strategy, lower case (e.g. ``"parallel_cheapest_insertion"``).
+    metaheuristic
+        OR-Tools local-search metaheuristic, lower case (``"guided_local_search"``,
+        ``"tabu_search"``, ...).
+    route_elimination
+        Try to empty the smallest routes one by one (fewer drivers).
+    workers
+        ``2`` runs a second search (the other of guided local search / tabu search, next seed)
+        in a child process and keeps the better plan.
+    solution_limit
+        Stop each search phase after this many solutions (tests, quick answers).
+    log_search
+        Let OR-Tools log its search to stderr.
+    """
+
+    time_limit_s: float = 10.0
+    seed: int = 0
+    first_solution: str = "parallel_cheapest_insertion"
+    metaheuristic: str = "guided_local_search"
+    route_elimination: bool = True
+    workers: int = 1
+    solution_limit: int | None = None
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            msg = f"The time_limit_s must be positive ({self.time_limit_s})."
+            raise InvalidProblem(msg)
+        if self.first_solution not in _FIRST_SOLUTIONS:
+            msg = f"Unknown first_solution {self.first_solution!r}."
+            raise InvalidProblem(msg)
+        if self.metaheuristic not in _METAHEURISTICS:
+            msg = f"Unknown metaheuristic {self.metaheuristic!r}."
+            raise InvalidProblem(msg)
+        if self.workers not in (1, 2):
+            msg = f"The workers must be 1 or 2 ({self.workers})."
+            raise InvalidProblem(msg)
+        if self.solution_limit is not None and self.solution_limit < 1:
+            msg = f"The solution_limit must be at least 1 ({self.solution_limit})."
+            raise InvalidProblem(msg)
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OK = "ok"
+    INPUT_ERROR = "input_error"
+    NO_SOLUTION = "no_solution"
+    TIMEOUT = "timeout"
+
+
+class StopKind(StrEnum):
+    """What happens at a stop."""
+
+    START = "start"
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
+    END = "end"
+
+
+class UnservedReason(StrEnum):
+    """Why a lift is not in the plan (checked in this order; the first that applies)."""
+
+    WINDOW_IMPOSSIBLE_ALONE = "window_impossible_alone"
+    EXCEEDS_MAX_RIDE_TIME_ALONE = "exceeds_max_ride_time_alone"
+    NO_DRIVER_WITH_VALID_DBS = "no_driver_with_valid_dbs"
+    NO_VEHICLE_LARGE_ENOUGH = "no_vehicle_large_enough"
+    NO_ACCESSIBLE_VEHICLE = "no_accessible_vehicle"
+    NO_DRIVER_MATCHING_PREFERENCES = "no_driver_matching_preferences"
+    PINNED_DRIVER_UNABLE = "pinned_driver_unable"
+    NO_DRIVER_AVAILABLE = "no_driver_available"
+    DRIVERS_BUSY = "drivers_busy"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStop:
+    """One stop of a route with its planned times (seconds after midnight).
+
+    ``arrival_s`` is when the car gets there, ``service_start_s`` when boarding starts (after
+    any wait), ``departure_s`` when it leaves. Loads are counted after the stop.
+    """
+
+    kind: StopKind
+    lift_id: str | None
+    location: LatLon
+    arrival_s: int
+    service_start_s: int
+    departure_s: int
+    load_seats: int
+    load_wheelchairs: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRoute:
+    """A driver's route: from home, through the stops, back home."""
+
+    driver_id: str
+    stops: tuple[PlannedStop, ...]
+    drive_s: int
+    distance_m: int
+
+    @property
+    def lift_ids(self) -> tuple[str, ...]:
+        """Return the ids of the lifts on this route, in pickup order."""
+        return tuple(
+            s.lift_id for s in self.stops if s.kind is StopKind.PICKUP and s.lift_id is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unserved:
+    """A lift left out of the plan, with the reason staff see."""
+
+    lift_id: str
+    reason: UnservedReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RotaResult:
+    """The solver's answer for one day."""
+
+    status: Status
+    routes: tuple[PlannedRoute, ...]
+    unserved: tuple[Unserved, ...]
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def drive_s(self) -> int:
+        """Return the total driving time of the plan."""
+        return sum(r.drive_s for r in self.routes)

@@ -1,0 +1,1 @@
+"""Use cases: the business rules of Connect Rota, each in one place."""

@@ -1,0 +1,344 @@
+"""Lift requests: book (with the return leg), cancel, and expand recurring lifts for a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.errors import Conflict
+from app.errors import InvalidInput
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Activity
+from app.models import LiftLeg
+from app.models import LiftPurpose
+from app.models import LiftRequest
+from app.models import LiftSource
+from app.models import LiftStatus
+from app.models import RecurringLift
+from app.models import Resident
+from app.models import Venue
+from app.models.enums import Mobility
+from app.services.geo import locate_postcode
+
+# A lift must leave time to arrive before an activity starts.
+ARRIVE_BEFORE_START = dt.timedelta(minutes=10)
+# How long after an activity ends a return pickup may happen.
+RETURN_WINDOW = dt.timedelta(minutes=30)
+PRIORITY_BY_PURPOSE = {
+    LiftPurpose.MEDICAL: 90,
+    LiftPurpose.SHOPPING: 40,
+    LiftPurpose.ACTIVITY: 50,
+    LiftPurpose.SOCIAL: 50,
+    LiftPurpose.OTHER: 40,
+}
+RISK_BONUS = {"high": 10, "medium": 5, "low": 0}
+
+
+@dataclass
+class LiftInput:
+    """What a coordinator (or a text) asks for: one lift, with or without a return."""
+
+    resident_id: int
+    day: dt.date
+    activity_id: int | None = None
+    venue_id: int | None = None
+    destination_address: str = ""
+    destination_postcode: str = ""
+    pickup_earliest: dt.time | None = None
+    pickup_latest: dt.time | None = None
+    arrive_by: dt.time | None = None
+    return_earliest: dt.time | None = None
+    return_latest: dt.time | None = None
+    with_return: bool = True
+    escort: bool = False
+    purpose: str = "activity"
+    source: str = "staff"
+    notes: str = ""
+
+
+def _add(t: dt.time, delta: dt.timedelta) -> dt.time:
+    return (dt.datetime.combine(dt.date(2000, 1, 1), t) + delta).time()
+
+
+def lift_priority(purpose: LiftPurpose, resident: Resident) -> int:
+    """Medical before social; residents most at risk of isolation first."""
+    return min(100, PRIORITY_BY_PURPOSE[purpose] + RISK_BONUS[resident.risk_tier.value])
+
+
+def _times(data: LiftInput, activity: Activity | None) -> None:
+    if activity is not None:
+        if data.arrive_by is None and data.pickup_earliest is None:
+            data.arrive_by = _add(activity.start_time, -ARRIVE_BEFORE_START)
+        if data.with_return and data.return_earliest is None:
+            data.return_earliest = activity.end_time
+            data.return_latest = _add(activity.end_time, RETURN_WINDOW)
+    if data.pickup_earliest is None and data.arrive_by is None:
+        msg = "Give a pickup time or the time they must arrive by."
+        raise InvalidInput(msg, field="arrive_by")
+    if data.pickup_earliest and data.pickup_latest and data.pickup_earliest > data.pickup_latest:
+        msg = (
+            f"The pickup window ends ({data.pickup_latest:%H:%M}) before it starts "
+            f"({data.pickup_earliest:%H:%M})."
+        )
+        raise InvalidInput(msg, field="pickup_latest")
+    if data.arrive_by and data.pickup_earliest and data.pickup_earliest >= data.arrive_by:
+        msg = (
+            f"The pickup ({data.pickup_earliest:%H:%M}) must be before arrival "
+            f"({data.arrive_by:%H:%M})."
+        )
+        raise InvalidInput(msg, field="pickup_earliest")
+    if data.with_return:
+        if data.return_earliest is None:
+            msg = "Give a time for the return pickup, or untick 'return'."
+            raise InvalidInput(msg, field="return_earliest")
+        latest_out = data.arrive_by or data.pickup_latest or data.pickup_earliest
+        if latest_out is not None and data.return_earliest <= latest_out:
+            msg = "The return pickup must be after the outward lift."
+            raise InvalidInput(msg, field="return_earliest")
+        if data.return_latest is not None and data.return_latest < data.return_earliest:
+            msg = "The return window ends before it starts."
+            raise InvalidInput(msg, field="return_latest")
+
+
+def book_lift(data: LiftInput, *, actor_id: int | None = None) -> LiftRequest:
+    """Create a lift request, and its return leg when asked; returns the outward leg."""
+    resident = db.session.get(Resident, data.resident_id)
+    if resident is None:
+        msg = f"There is no resident number {data.resident_id}."
+        raise NotFound(msg, field="resident_id")
+    if resident.lat is None or resident.lon is None:
+        msg = f"{resident.full_name} has no located home address; add their postcode first."
+        raise InvalidInput(msg, field="resident_id")
+    activity = None
+    if data.activity_id:
+        activity = db.session.get(Activity, data.activity_id)
+        if activity is None:
+            msg = f"There is no activity number {data.activity_id}."
+            raise NotFound(msg, field="activity_id")
+        if activity.weekday != data.day.weekday():
+            on, asked = _DAYS[activity.weekday], _DAYS[data.day.weekday()]
+            msg = f"{activity.name} is on {on}s, not {asked}s."
+            raise InvalidInput(msg, field="day")
+        dest_lat, dest_lon = activity.venue.lat, activity.venue.lon
+        dest_address, dest_postcode = activity.venue.address, activity.venue.postcode
+    elif data.venue_id:
+        venue = db.session.get(Venue, data.venue_id)
+        if venue is None:
+            msg = f"There is no venue number {data.venue_id}."
+            raise NotFound(msg, field="venue_id")
+        dest_lat, dest_lon = venue.lat, venue.lon
+        dest_address, dest_postcode = venue.address or venue.name, venue.postcode
+    else:
+        if not data.destination_postcode.strip():
+            msg = "Choose an activity or a place, or give the destination's postcode."
+            raise InvalidInput(msg, field="destination_postcode")
+        where = locate_postcode(data.destination_postcode, field="destination_postcode")
+        dest_lat, dest_lon = where.lat, where.lon
+        dest_address, dest_postcode = data.destination_address.strip(), where.postcode
+    if dest_lat is None or dest_lon is None:
+        msg = "The destination has no location; add its postcode first."
+        raise InvalidInput(msg, field="activity_id")
+    try:
+        purpose = LiftPurpose(data.purpose)
+        source = LiftSource(data.source)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="purpose") from None
+    _times(data, activity)
+    duplicate = db.session.scalar(
+        sa.select(LiftRequest).where(
+            LiftRequest.resident_id == resident.id,
+            LiftRequest.day == data.day,
+            LiftRequest.leg == LiftLeg.OUTBOUND,
+            LiftRequest.destination_lat == dest_lat,
+            LiftRequest.destination_lon == dest_lon,
+            LiftRequest.status.in_(
+                [LiftStatus.REQUESTED, LiftStatus.PLANNED, LiftStatus.CONFIRMED]
+            ),
+        )
+    )
+    if duplicate is not None:
+        msg = f"{resident.full_name} already has this lift booked on {data.day:%A %-d %B}."
+        raise Conflict(msg)
+    common = dict(
+        resident_id=resident.id,
+        day=data.day,
+        activity_id=data.activity_id or None,
+        escort=data.escort or resident.needs_escort,
+        seats=2 if (data.escort or resident.needs_escort) else 1,
+        mobility=resident.mobility if resident.mobility != Mobility.NEEDS_ESCORT else Mobility.NONE,
+        purpose=purpose,
+        priority=lift_priority(purpose, resident),
+        source=source,
+        notes=data.notes.strip(),
+    )
+    outbound = LiftRequest(
+        leg=LiftLeg.OUTBOUND,
+        pickup_address=resident.address,
+        pickup_postcode=resident.postcode,
+        pickup_lat=resident.lat,
+        pickup_lon=resident.lon,
+        destination_address=dest_address,
+        destination_postcode=dest_postcode,
+        destination_lat=dest_lat,
+        destination_lon=dest_lon,
+        pickup_earliest=data.pickup_earliest,
+        pickup_latest=data.pickup_latest,
+        arrive_by=data.arrive_by,
+        **common,
+    )
+    db.session.add(outbound)
+    db.session.flush()
+    if data.with_return:
+        db.session.add(
+            LiftRequest(
+                leg=LiftLeg.RETURN,
+                outbound_id=outbound.id,
+                pickup_address=dest_address,
+                pickup_postcode=dest_postcode,
+                pickup_lat=dest_lat,
+                pickup_lon=dest_lon,
+                destination_address=resident.address,
+                destination_postcode=resident.postcode,
+                destination_lat=resident.lat,
+                destination_lon=resident.lon,
+                pickup_earliest=data.return_earliest,
+                pickup_latest=data.return_latest,
+                **common,
+            )
+        )
+    db.session.commit()
+    return outbound
+
+
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def lifts_on(day: dt.date) -> list[LiftRequest]:
+    """Every lift leg on ``day``, outward legs first, by time."""
+    return list(
+        db.session.scalars(
+            sa.select(LiftRequest)
+            .where(LiftRequest.day == day)
+            .order_by(LiftRequest.leg, LiftRequest.arrive_by, LiftRequest.pickup_earliest)
+        )
+    )
+
+
+def cancel_lift(
+    lift_id: int, *, reason: str, today: dt.date | None = None, actor_id: int | None = None
+) -> LiftRequest:
+    """Cancel a lift and its return leg; on the day itself it is a late cancellation."""
+    lift = db.session.get(LiftRequest, lift_id)
+    if lift is None:
+        msg = f"There is no lift number {lift_id}."
+        raise NotFound(msg)
+    if not lift.is_open:
+        msg = f"This lift is already {lift.status.value.replace('_', ' ')}."
+        raise Conflict(msg)
+    today = today or dt.date.today()
+    status = LiftStatus.LATE_CANCELLED if lift.day <= today else LiftStatus.CANCELLED
+    legs = [lift, *lift.return_legs]
+    for leg in legs:
+        if leg.is_open:
+            leg.status = status
+            leg.status_reason = reason.strip() or "cancelled"
+    db.session.commit()
+    return lift
+
+
+def expand_recurring(day: dt.date) -> int:
+    """Create the dated lift requests that standing weekly lifts generate for ``day``.
+
+    Safe to run again: each (recurring lift, day, leg) exists once (a unique constraint).
+    """
+    recurring = db.session.scalars(
+        sa.select(RecurringLift).where(
+            RecurringLift.active.is_(True),
+            RecurringLift.weekday == day.weekday(),
+            RecurringLift.starts_on <= day,
+            sa.or_(RecurringLift.ends_on.is_(None), RecurringLift.ends_on >= day),
+        )
+    ).all()
+    existing = set(
+        db.session.scalars(
+            sa.select(LiftRequest.recurring_id).where(
+                LiftRequest.day == day, LiftRequest.recurring_id.is_not(None)
+            )
+        )
+    )
+    created = 0
+    for rec in recurring:
+        if rec.id in existing:
+            continue
+        resident = rec.resident
+        if not resident.active or resident.lat is None:
+            continue
+        if rec.activity is not None:
+            venue = rec.activity.venue
+            dest = (venue.address, venue.postcode, venue.lat, venue.lon)
+        else:
+            dest = (
+                rec.destination_address,
+                rec.destination_postcode,
+                rec.destination_lat,
+                rec.destination_lon,
+            )
+        if dest[2] is None:
+            continue
+        needs_escort = rec.escort or resident.needs_escort
+        common = dict(
+            resident_id=resident.id,
+            day=day,
+            recurring_id=rec.id,
+            activity_id=rec.activity_id,
+            escort=needs_escort,
+            seats=2 if needs_escort else 1,
+            mobility=resident.mobility
+            if resident.mobility != Mobility.NEEDS_ESCORT
+            else Mobility.NONE,
+            purpose=rec.purpose,
+            priority=lift_priority(rec.purpose, resident),
+            source=LiftSource.RECURRING,
+        )
+        outbound = LiftRequest(
+            leg=LiftLeg.OUTBOUND,
+            pickup_address=resident.address,
+            pickup_postcode=resident.postcode,
+            pickup_lat=resident.lat,
+            pickup_lon=resident.lon,
+            destination_address=dest[0],
+            destination_postcode=dest[1],
+            destination_lat=dest[2],
+            destination_lon=dest[3],
+            pickup_earliest=rec.pickup_earliest,
+            pickup_latest=rec.pickup_latest,
+            arrive_by=rec.arrive_by,
+            **common,
+        )
+        db.session.add(outbound)
+        db.session.flush()
+        created += 1
+        if rec.return_pickup_earliest is not None:
+            db.session.add(
+                LiftRequest(
+                    leg=LiftLeg.RETURN,
+                    outbound_id=outbound.id,
+                    pickup_address=dest[0],
+                    pickup_postcode=dest[1],
+                    pickup_lat=dest[2],
+                    pickup_lon=dest[3],
+                    destination_address=resident.address,
+                    destination_postcode=resident.postcode,
+                    destination_lat=resident.lat,
+                    destination_lon=resident.lon,
+                    pickup_earliest=rec.return_pickup_earliest,
+                    pickup_latest=rec.return_pickup_latest,
+                    **common,
+                )
+            )
+            created += 1
+    db.session.commit()
+    return created

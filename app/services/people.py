@@ -1,0 +1,353 @@
+"""Residents and volunteers: register, update, availability, consent; every change audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.errors import Conflict
+from app.errors import InvalidInput
+from app.errors import NotFound
+from app.extensions import db
+from app.models import AvailabilityException
+from app.models import Gender
+from app.models import Mobility
+from app.models import Resident
+from app.models import RiskTier
+from app.models import Volunteer
+from app.models import WeeklyAvailability
+from app.services.audit import apply_changes
+from app.services.audit import record_change
+from app.services.geo import locate_postcode
+from app.services.phones import normalise_phone
+
+
+def clean_tags(values: Iterable[str] | str | None) -> list[str]:
+    """Lower-case, trim and de-duplicate interests or languages, keeping their order."""
+    if values is None:
+        return []
+    items = values.split(",") if isinstance(values, str) else list(values)
+    seen: list[str] = []
+    for item in items:
+        tag = " ".join(str(item).split()).lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def _enum(enum_cls: Any, value: Any, field_name: str) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in enum_cls)
+        msg = f"'{value}' is not one of: {choices}."
+        raise InvalidInput(msg, field=field_name) from None
+
+
+@dataclass
+class PersonInput:
+    """What staff enter about a resident or volunteer (strings as typed)."""
+
+    first_name: str
+    last_name: str
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+    gender: str = "unstated"
+    interests: list[str] | str = field(default_factory=list)
+    languages: list[str] | str = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class ResidentInput(PersonInput):
+    """A resident's details."""
+
+    mobility: str = "none"
+    needs_escort: bool = False
+    prefers_female_driver: bool = False
+    sms_consent: bool = False
+    risk_tier: str = "medium"
+    date_of_birth: dt.date | None = None
+    needs_language: str = ""
+    wants_befriender: bool = False
+
+
+@dataclass
+class VolunteerInput(PersonInput):
+    """A volunteer's details."""
+
+    email: str = ""
+    is_driver: bool = False
+    is_befriender: bool = False
+    dbs_valid_until: dt.date | None = None
+    car_seats: int = 0
+    wheelchair_spaces: int = 0
+    max_drive_minutes: int = 240
+    befriend_capacity: int = 0
+
+
+def _common(data: PersonInput, *, phone_required: bool) -> dict[str, Any]:
+    first, last = data.first_name.strip(), data.last_name.strip()
+    if not first:
+        msg = "Please enter a first name."
+        raise InvalidInput(msg, field="first_name")
+    if not last:
+        msg = "Please enter a last name."
+        raise InvalidInput(msg, field="last_name")
+    phone = None
+    if data.phone.strip() or phone_required:
+        phone = normalise_phone(data.phone)
+    values: dict[str, Any] = {
+        "first_name": first,
+        "last_name": last,
+        "phone": phone,
+        "address": data.address.strip() or None,
+        "gender": _enum(Gender, data.gender or "unstated", "gender"),
+        "interests": clean_tags(data.interests),
+        "languages": clean_tags(data.languages),
+        "notes": data.notes.strip(),
+    }
+    if data.postcode.strip():
+        where = locate_postcode(data.postcode)
+        values.update(
+            postcode=where.postcode, lat=where.lat, lon=where.lon, ward_code=where.ward_code
+        )
+    else:
+        values.update(postcode=None, lat=None, lon=None, ward_code=None)
+    return values
+
+
+def _resident_values(data: ResidentInput) -> dict[str, Any]:
+    values = _common(data, phone_required=False)
+    values.update(
+        mobility=_enum(Mobility, data.mobility or "none", "mobility"),
+        needs_escort=bool(data.needs_escort),
+        prefers_female_driver=bool(data.prefers_female_driver),
+        sms_consent=bool(data.sms_consent),
+        risk_tier=_enum(RiskTier, data.risk_tier or "medium", "risk_tier"),
+        date_of_birth=data.date_of_birth,
+        needs_language=(data.needs_language.strip().lower() or None),
+        wants_befriender=bool(data.wants_befriender),
+    )
+    if values["sms_consent"] and values["phone"] is None:
+        msg = "A resident who agreed to texts needs a phone number."
+        raise InvalidInput(msg, field="phone")
+    return values
+
+
+def _volunteer_values(data: VolunteerInput) -> dict[str, Any]:
+    values = _common(data, phone_required=True)
+    if not (data.is_driver or data.is_befriender):
+        msg = "A volunteer must be a driver, a befriender or both."
+        raise InvalidInput(msg, field="is_driver")
+    for name in ("car_seats", "wheelchair_spaces", "befriend_capacity"):
+        if int(getattr(data, name)) < 0:
+            msg = f"{name.replace('_', ' ').capitalize()} cannot be negative."
+            raise InvalidInput(msg, field=name)
+    if int(data.max_drive_minutes) <= 0:
+        msg = "Maximum driving minutes a day must be more than 0."
+        raise InvalidInput(msg, field="max_drive_minutes")
+    if data.is_driver and int(data.car_seats) + int(data.wheelchair_spaces) == 0:
+        msg = "A driver needs at least one passenger seat or wheelchair space."
+        raise InvalidInput(msg, field="car_seats")
+    values.update(
+        email=data.email.strip() or None,
+        is_driver=bool(data.is_driver),
+        is_befriender=bool(data.is_befriender),
+        dbs_valid_until=data.dbs_valid_until,
+        car_seats=int(data.car_seats),
+        wheelchair_spaces=int(data.wheelchair_spaces),
+        max_drive_minutes=int(data.max_drive_minutes),
+        befriend_capacity=int(data.befriend_capacity),
+    )
+    return values
+
+
+def _check_phone_free(model: Any, phone: str | None, own_id: int | None) -> None:
+    if phone is None:
+        return
+    other = db.session.scalar(sa.select(model).where(model.phone == phone))
+    if other is not None and other.id != own_id:
+        who = "resident" if model is Resident else "volunteer"
+        msg = (
+            f"Another {who} ({other.first_name} {other.last_name}) already has the number {phone}."
+        )
+        raise Conflict(msg, field="phone")
+
+
+def create_resident(data: ResidentInput, *, actor_id: int | None) -> Resident:
+    """Register a resident; the phone is normalised and the postcode located."""
+    values = _resident_values(data)
+    _check_phone_free(Resident, values["phone"], None)
+    resident = Resident(**values)
+    db.session.add(resident)
+    db.session.flush()
+    record_change(actor_id=actor_id, action="create", entity=resident)
+    db.session.commit()
+    return resident
+
+
+def update_resident(resident_id: int, data: ResidentInput, *, actor_id: int | None) -> Resident:
+    """Change a resident's details and audit what changed."""
+    resident = get_resident(resident_id)
+    values = _resident_values(data)
+    _check_phone_free(Resident, values["phone"], resident.id)
+    changes = apply_changes(resident, values)
+    if changes:
+        record_change(actor_id=actor_id, action="update", entity=resident, changes=changes)
+    db.session.commit()
+    return resident
+
+
+def get_resident(resident_id: int) -> Resident:
+    """Return the resident or raise NotFound."""
+    resident = db.session.get(Resident, resident_id)
+    if resident is None:
+        msg = f"There is no resident number {resident_id}."
+        raise NotFound(msg)
+    return resident
+
+
+def get_volunteer(volunteer_id: int) -> Volunteer:
+    """Return the volunteer or raise NotFound."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        msg = f"There is no volunteer number {volunteer_id}."
+        raise NotFound(msg)
+    return volunteer
+
+
+def create_volunteer(data: VolunteerInput, *, actor_id: int | None) -> Volunteer:
+    """Register a volunteer driver and/or befriender."""
+    values = _volunteer_values(data)
+    _check_phone_free(Volunteer, values["phone"], None)
+    volunteer = Volunteer(**values)
+    db.session.add(volunteer)
+    db.session.flush()
+    record_change(actor_id=actor_id, action="create", entity=volunteer)
+    db.session.commit()
+    return volunteer
+
+
+def update_volunteer(volunteer_id: int, data: VolunteerInput, *, actor_id: int | None) -> Volunteer:
+    """Change a volunteer's details and audit what changed."""
+    volunteer = get_volunteer(volunteer_id)
+    values = _volunteer_values(data)
+    _check_phone_free(Volunteer, values["phone"], volunteer.id)
+    changes = apply_changes(volunteer, values)
+    if changes:
+        record_change(actor_id=actor_id, action="update", entity=volunteer, changes=changes)
+    db.session.commit()
+    return volunteer
+
+
+def _check_window(start: dt.time, end: dt.time, field_name: str) -> None:
+    if start >= end:
+        msg = f"The window must start before it ends ({start:%H:%M} is not before {end:%H:%M})."
+        raise InvalidInput(msg, field=field_name)
+
+
+def set_weekly_availability(
+    volunteer_id: int,
+    windows: Iterable[tuple[int, dt.time, dt.time]],
+    *,
+    actor_id: int | None,
+) -> Volunteer:
+    """Replace a volunteer's weekly windows (weekday 0 = Monday); overlaps are refused."""
+    volunteer = get_volunteer(volunteer_id)
+    new = sorted(windows)
+    for weekday, start, end in new:
+        if not 0 <= weekday <= 6:
+            msg = f"Weekday {weekday} is not a day of the week (0 = Monday … 6 = Sunday)."
+            raise InvalidInput(msg, field="weekday")
+        _check_window(start, end, "start_time")
+    for (d1, _s1, e1), (d2, s2, _e2) in zip(new, new[1:], strict=False):
+        if d1 == d2 and s2 < e1:
+            msg = "Two windows on the same day overlap; join them into one."
+            raise InvalidInput(msg, field="start_time")
+    old = [(w.weekday, w.start_time, w.end_time) for w in volunteer.weekly]
+    volunteer.weekly.clear()
+    db.session.flush()
+    for weekday, start, end in new:
+        volunteer.weekly.append(WeeklyAvailability(weekday=weekday, start_time=start, end_time=end))
+    record_change(
+        actor_id=actor_id,
+        action="availability",
+        entity=volunteer,
+        changes={"weekly": ([_fmt(w) for w in old], [_fmt(w) for w in new])},
+    )
+    db.session.commit()
+    return volunteer
+
+
+def _fmt(window: tuple[int, dt.time, dt.time]) -> str:
+    day, start, end = window
+    return f"{day} {start:%H:%M}-{end:%H:%M}"
+
+
+def add_availability_exception(
+    volunteer_id: int,
+    day: dt.date,
+    *,
+    available: bool,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    note: str = "",
+    actor_id: int | None,
+) -> AvailabilityException:
+    """Record a dated day off, or extra hours on one date."""
+    volunteer = get_volunteer(volunteer_id)
+    if available:
+        if start is None or end is None:
+            msg = "Extra hours need a start and an end time."
+            raise InvalidInput(msg, field="start_time")
+        _check_window(start, end, "start_time")
+    else:
+        start = end = None
+    row = AvailabilityException(
+        volunteer_id=volunteer.id,
+        day=day,
+        available=available,
+        start_time=start,
+        end_time=end,
+        note=note.strip(),
+    )
+    db.session.add(row)
+    record_change(
+        actor_id=actor_id,
+        action="availability_exception",
+        entity=volunteer,
+        changes={"exception": (None, f"{day.isoformat()} {'on' if available else 'off'}")},
+    )
+    db.session.commit()
+    return row
+
+
+def availability_on(volunteer: Volunteer, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """Return the windows a volunteer is free on ``day``: weekly pattern plus exceptions."""
+    exceptions = [e for e in volunteer.exceptions if e.day == day]
+    if any(not e.available for e in exceptions):
+        return []
+    windows = [(w.start_time, w.end_time) for w in volunteer.weekly if w.weekday == day.weekday()]
+    windows += [
+        (e.start_time, e.end_time)
+        for e in exceptions
+        if e.available and e.start_time is not None and e.end_time is not None
+    ]
+    return _merge(sorted(windows))
+
+
+def _merge(windows: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
+    merged: list[tuple[dt.time, dt.time]] = []
+    for start, end in windows:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,40 @@
+# Shared set-up for scripts/demo.sh and scripts/test.sh: a virtualenv with the project installed.
+# shellcheck shell=bash
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+
+say() { printf '\n== %s\n' "$*"; }
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtualenv in .venv"
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$1"
+  if [ ! -f "$stamp" ]; then
+    say "installing Connect Rota and its dependencies ($1)"
+    "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+    if [ "$1" = "dev" ]; then
+      "$VENV/bin/pip" install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
+    else
+      "$VENV/bin/pip" install -q -e . 2>&1 | grep -v '^WARNING: Location' || true
+    fi
+    "$VENV/bin/python" -c "import app, flask, ortools, osmnx, rq, twilio" >/dev/null
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+  export FLASK_APP=wsgi.py
+}
+
+ensure_node_packages() {
+  # The map library comes from npm (never a CDN, never copied into the repo).
+  if [ -f package.json ] && [ ! -d node_modules/leaflet ]; then
+    if command -v npm >/dev/null 2>&1; then
+      say "installing the map library from npm"
+      npm install --no-audit --no-fund --silent >/dev/null 2>&1 || echo "npm install failed: maps will be drawn without Leaflet"
+    fi
+  fi
+}
