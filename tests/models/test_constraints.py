@@ -194,3 +194,120 @@ def test_timestamps_come_back_in_utc(db):
     fresh = db.session.get(Resident, r.id)
     assert fresh.created_at.tzinfo is not None
     assert fresh.created_at.utcoffset() == dt.timedelta(0)
+
+
+def _now():
+    return dt.datetime.now(dt.UTC)
+
+
+def test_recurring_lift_dates_must_be_ordered(db):
+    """A standing lift cannot end before it starts."""
+    r = make_resident()
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO recurring_lifts (resident_id, weekday, starts_on, ends_on, arrive_by, escort, "
+            "purpose, active, created_at, updated_at) VALUES (:r, 1, '2026-12-10', '2026-12-01', "
+            "'10:00:00', false, 'activity', true, :now, :now)"
+        ).bindparams(r=r.id, now=_now()),
+    )
+
+
+def test_activity_must_start_before_it_ends(db):
+    """A session from 12:00 to 10:00 is refused."""
+    from tests.factories import make_venue
+
+    v = make_venue()
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO activities (name, venue_id, weekday, start_time, end_time, interests, "
+            "description, active, created_at, updated_at) VALUES ('x', :v, 1, '12:00:00', '10:00:00', "
+            "'[]', '', true, :now, :now)"
+        ).bindparams(v=v.id, now=_now()),
+    )
+
+
+def test_screening_score_in_range(db):
+    """A loneliness score of 99 is not on any scale we use."""
+    r = make_resident()
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO screenings (resident_id, instrument, score, answers, taken_on, follow_up) "
+            "VALUES (:r, 'ucla3', 99, '{}', '2026-12-01', false)"
+        ).bindparams(r=r.id),
+    )
+
+
+def test_referral_needs_consent_recorded(db):
+    """Consent is never left blank on a referral."""
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO referrals (source, referrer_name, referrer_org, referrer_contact, person_name, "
+            "life_events, reason, consent, status, outcome, created_at, updated_at) VALUES ('gp', '', "
+            "'', '', 'A', '[]', '', NULL, 'new', '', :now, :now)"
+        ).bindparams(now=_now()),
+    )
+
+
+def test_pairing_score_not_negative(db):
+    """A pairing's score is never below zero."""
+    r, v = make_resident(), make_volunteer()
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO pairings (resident_id, volunteer_id, status, score, reasons, proposed_at, "
+            "rejection_reason, end_reason, ended_by) VALUES (:r, :v, 'proposed', -1, '[]', :now, '', "
+            "'', '')"
+        ).bindparams(r=r.id, v=v.id, now=_now()),
+    )
+
+
+def test_plan_route_totals_not_negative(db):
+    """A route cannot drive a negative distance."""
+    v = make_volunteer()
+    db.session.execute(
+        sa.text(
+            "INSERT INTO plans (day, status, created_at, solver_status, stats) VALUES ('2026-12-01', "
+            "'draft', :now, 'ok', '{}')"
+        ).bindparams(now=_now())
+    )
+    plan_id = db.session.scalar(sa.text("SELECT max(id) FROM plans"))
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO plan_routes (plan_id, volunteer_id, drive_s, distance_m, response) VALUES "
+            "(:p, :v, -5, 0, 'pending')"
+        ).bindparams(p=plan_id, v=v.id),
+    )
+
+
+def test_staff_role_is_a_closed_list(db):
+    """A staff user with the role 'superuser' is refused."""
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO staff_users (email, name, password_hash, role, active, created_at, updated_at) "
+            "VALUES ('a@b.c', 'A', 'x', 'superuser', true, :now, :now)"
+        ).bindparams(now=_now()),
+    )
+
+
+def test_postcode_coordinates_in_range(db):
+    """A postcode at latitude 200 is refused."""
+    _refused(db, sa.text("INSERT INTO postcodes (postcode, lat, lon) VALUES ('IG11 7NB', 200, 0)"))
+
+
+def test_volunteer_phone_is_required(db):
+    """A volunteer without a phone cannot be texted their route, so it is refused."""
+    _refused(
+        db,
+        sa.text(
+            "INSERT INTO volunteers (first_name, last_name, phone, gender, is_driver, is_befriender, "
+            "car_seats, wheelchair_spaces, max_drive_minutes, befriend_capacity, interests, languages, "
+            "life_events, sms_consent, notes, active, created_at, updated_at) VALUES ('A', 'B', NULL, "
+            "'female', true, false, 3, 0, 240, 0, '[]', '[]', '[]', true, '', true, :now, :now)"
+        ).bindparams(now=_now()),
+    )
