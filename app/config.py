@@ -9,6 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 
+def _int_tuple(value: str) -> tuple[int, ...]:
+    """Parse ``"10,30,60"`` into ``(10, 30, 60)``."""
+    return tuple(int(part) for part in value.split(",") if part.strip())
+
+
 class Config:
     """Embedded defaults: SQLite in the instance folder, jobs in-process, texts logged."""
 
@@ -27,6 +32,8 @@ class Config:
     TWILIO_API_BASE: str | None = None
     PUBLIC_BASE_URL = "http://localhost:5000"
     ROAD_NETWORK: str | None = None
+    # A tile server for the rota map (e.g. a bureau's own); unset: routes on a plain background.
+    MAP_TILE_URL: str | None = None
     ROAD_MAX_SNAP_M = 500
     STRAIGHT_LINE_DETOUR: float | None = None
     STRAIGHT_LINE_SPEED_KMH: float | None = None
@@ -36,6 +43,21 @@ class Config:
     BUREAU_HOURS = "Monday to Friday, 9am to 5pm"
     TIMEZONE = "Europe/London"
     PLAN_TIME_LIMIT_S = 20
+    # Texts (issue 6).
+    CONVERSATION_TTL_MIN = 30
+    DRIVER_REPLY_REMINDER_MIN = 120
+    DRIVER_REPLY_ALERT_MIN = 240
+    REMINDER_TIME = "17:00"
+    SMS_RETRY_INTERVALS: tuple[int, ...] = (10, 30, 60, 120, 300)
+    SMS_MAX_ATTEMPTS = 30
+    SMS_SENDING_STALE_S = 300
+    SMS_JOB_TIMEOUT_S = 60
+    SMS_SWEEP_INTERVAL_S = 60
+    TWILIO_HTTP_TIMEOUT_S = 10.0
+    # Befriending (issue 5).
+    BEFRIENDING_CHECKIN_WEEKS = 4
+    BEFRIENDING_MAX_DISTANCE_KM = 5.0
+    BEFRIENDING_MIN_SCORE = 0.30
 
     # Environment variable -> (config key, converter)
     ENV_KEYS: dict[str, tuple[str, Any]] = {
@@ -49,6 +71,7 @@ class Config:
         "TWILIO_API_BASE": ("TWILIO_API_BASE", str),
         "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
         "ROAD_NETWORK": ("ROAD_NETWORK", str),
+        "MAP_TILE_URL": ("MAP_TILE_URL", str),
         "ROAD_MAX_SNAP_M": ("ROAD_MAX_SNAP_M", int),
         "STRAIGHT_LINE_DETOUR": ("STRAIGHT_LINE_DETOUR", float),
         "STRAIGHT_LINE_SPEED_KMH": ("STRAIGHT_LINE_SPEED_KMH", float),
@@ -57,6 +80,19 @@ class Config:
         "BUREAU_PHONE": ("BUREAU_PHONE", str),
         "BUREAU_HOURS": ("BUREAU_HOURS", str),
         "PLAN_TIME_LIMIT_S": ("PLAN_TIME_LIMIT_S", int),
+        "CONVERSATION_TTL_MIN": ("CONVERSATION_TTL_MIN", int),
+        "DRIVER_REPLY_REMINDER_MIN": ("DRIVER_REPLY_REMINDER_MIN", int),
+        "DRIVER_REPLY_ALERT_MIN": ("DRIVER_REPLY_ALERT_MIN", int),
+        "REMINDER_TIME": ("REMINDER_TIME", str),
+        "SMS_RETRY_INTERVALS": ("SMS_RETRY_INTERVALS", _int_tuple),
+        "SMS_MAX_ATTEMPTS": ("SMS_MAX_ATTEMPTS", int),
+        "SMS_SENDING_STALE_S": ("SMS_SENDING_STALE_S", int),
+        "SMS_JOB_TIMEOUT_S": ("SMS_JOB_TIMEOUT_S", int),
+        "SMS_SWEEP_INTERVAL_S": ("SMS_SWEEP_INTERVAL_S", int),
+        "TWILIO_HTTP_TIMEOUT_S": ("TWILIO_HTTP_TIMEOUT_S", float),
+        "BEFRIENDING_CHECKIN_WEEKS": ("BEFRIENDING_CHECKIN_WEEKS", int),
+        "BEFRIENDING_MAX_DISTANCE_KM": ("BEFRIENDING_MAX_DISTANCE_KM", float),
+        "BEFRIENDING_MIN_SCORE": ("BEFRIENDING_MIN_SCORE", float),
     }
 
     @classmethod

@@ -25,4 +25,9 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Web requests and RQ workers share one SQLite file: wait for a lock instead of failing,
+        # and let readers go on while a text is written (WAL; measured in benchmarks/texts.py).
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

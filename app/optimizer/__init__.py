@@ -24,26 +24,74 @@ from app.optimizer.matching import propose_pairings
 from app.optimizer.roads import RoadPath
 from app.optimizer.roads import TravelMatrix
 from app.optimizer.roads import TravelTimes
+from app.optimizer.roads.osm import NetworkInfo
+from app.optimizer.roads.osm import OsmParams
+from app.optimizer.roads.osm import OsmTravelTimes
+from app.optimizer.roads.osm import load_network
+from app.optimizer.roads.straight_line import StraightLineParams
+from app.optimizer.roads.straight_line import StraightLineTravelTimes
+from app.optimizer.rota import solve_rota
+from app.optimizer.rota import travel_matrix
+from app.optimizer.rota import validate_plan
+from app.optimizer.rota.validate import Violation
+from app.optimizer.rota.validate import ViolationCause
+from app.optimizer.types import Driver
 from app.optimizer.types import LatLon
+from app.optimizer.types import Lift
+from app.optimizer.types import PlannedRoute
+from app.optimizer.types import PlannedStop
+from app.optimizer.types import Problem
+from app.optimizer.types import RotaResult
+from app.optimizer.types import SolveParams
+from app.optimizer.types import Status
+from app.optimizer.types import StopKind
+from app.optimizer.types import TimeWindow
+from app.optimizer.types import Unserved
+from app.optimizer.types import UnservedReason
+from app.optimizer.types import Weights
 
 __all__ = [
     "BefrienderProfile",
+    "Driver",
     "InvalidProblem",
+    "LatLon",
+    "Lift",
     "MatchParams",
     "MatchResult",
     "MatchStatus",
     "MatchWeights",
+    "NetworkInfo",
+    "OsmParams",
+    "OsmTravelTimes",
+    "PlannedRoute",
+    "PlannedStop",
+    "PointNotOnNetwork",
+    "Problem",
     "Proposal",
     "ResidentProfile",
+    "RoadNetworkError",
+    "RoadPath",
+    "RotaResult",
+    "SolveParams",
+    "Status",
+    "StopKind",
+    "StraightLineParams",
+    "StraightLineTravelTimes",
+    "TimeWindow",
+    "TravelMatrix",
+    "TravelTimes",
+    "Unserved",
+    "UnservedReason",
+    "Violation",
+    "ViolationCause",
     "Waiting",
     "WaitingCode",
     "WeeklyWindow",
+    "Weights",
     "check_pair",
+    "load_network",
     "propose_pairings",
-    "LatLon",
-    "PointNotOnNetwork",
-    "RoadNetworkError",
-    "RoadPath",
-    "TravelMatrix",
-    "TravelTimes",
+    "solve_rota",
+    "travel_matrix",
+    "validate_plan",
 ]

@@ -387,6 +387,9 @@ class SolveParams:
         ``"tabu_search"``, ...).
     route_elimination
         Try to empty the smallest routes one by one (fewer drivers).
+    ruin_recreate
+        After route elimination, spend the remaining time removing groups of related requests
+        and re-inserting them (instead of continuing the metaheuristic).
     workers
         ``2`` runs a second search (the other of guided local search / tabu search, next seed)
         in a child process and keeps the better plan.
@@ -401,6 +404,7 @@ class SolveParams:
     first_solution: str = "parallel_cheapest_insertion"
     metaheuristic: str = "guided_local_search"
     route_elimination: bool = True
+    ruin_recreate: bool = True
     workers: int = 1
     solution_limit: int | None = None
     log_search: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint
@@ -21,7 +21,6 @@ from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.errors import DomainError
@@ -32,13 +31,12 @@ from app.models import Resident
 from app.models import RiskTier
 from app.models import Volunteer
 from app.routes.access import editor_required
+from app.routes.forms import enum_choices
+from app.routes.forms import form_values
+from app.routes.forms import show_error
 from app.services import people
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-
-
-def _choices(enum_cls: Any) -> list[SelectChoice]:
-    return [SelectChoice(m.value, m.value.replace("_", " ").capitalize()) for m in enum_cls]
 
 
 class PersonForm(FlaskForm):
@@ -47,18 +45,18 @@ class PersonForm(FlaskForm):
     phone = StringField("Phone (mobile or landline)")
     address = StringField("Address")
     postcode = StringField("Postcode")
-    gender = SelectField("Gender", choices=_choices(Gender), default="unstated")
+    gender = SelectField("Gender", choices=enum_choices(Gender), default="unstated")
     interests = StringField("Interests (comma separated)")
     languages = StringField("Languages (comma separated)")
     notes = TextAreaField("Notes")
 
 
 class ResidentForm(PersonForm):
-    mobility = SelectField("Mobility", choices=_choices(Mobility), default="none")
+    mobility = SelectField("Mobility", choices=enum_choices(Mobility), default="none")
     needs_escort = BooleanField("Needs an escort")
     prefers_female_driver = BooleanField("Prefers a female driver")
     sms_consent = BooleanField("Agrees to texts")
-    risk_tier = SelectField("Isolation risk", choices=_choices(RiskTier), default="medium")
+    risk_tier = SelectField("Isolation risk", choices=enum_choices(RiskTier), default="medium")
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     needs_language = StringField("Needs a befriender who speaks")
     wants_befriender = BooleanField("Would like a befriender")
@@ -79,33 +77,14 @@ class VolunteerForm(PersonForm):
     )
 
 
-def _form_values(form: FlaskForm, names: list[str]) -> dict[str, Any]:
-    values = {}
-    for name in names:
-        value = form[name].data
-        if isinstance(value, str):
-            value = value.strip()
-        values[name] = value if value is not None else ""
-    return values
-
-
-def _attach(form: FlaskForm, exc: DomainError) -> None:
-    field = exc.field if exc.field in form else None
-    if field is not None:
-        form[field].errors = [*form[field].errors, exc.message]
-    else:
-        flash(exc.message, "error")
-    db.session.rollback()
-
-
 def _resident_input(form: ResidentForm) -> people.ResidentInput:
-    v = _form_values(form, [f.name for f in form if f.name != "csrf_token"])
+    v = form_values(form, [f.name for f in form if f.name != "csrf_token"])
     v["date_of_birth"] = form.date_of_birth.data
     return people.ResidentInput(**v)
 
 
 def _volunteer_input(form: VolunteerForm) -> people.VolunteerInput:
-    v = _form_values(form, [f.name for f in form if f.name != "csrf_token"])
+    v = form_values(form, [f.name for f in form if f.name != "csrf_token"])
     v["dbs_valid_until"] = form.dbs_valid_until.data
     for name in ("car_seats", "wheelchair_spaces", "max_drive_minutes", "befriend_capacity"):
         v[name] = form[name].data if form[name].data is not None else 0
@@ -141,7 +120,7 @@ def resident_create() -> str | Response:
         try:
             resident = people.create_resident(_resident_input(form), actor_id=current_user.id)
         except DomainError as exc:
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             flash(f"{resident.full_name} is registered.")
             return redirect(url_for("people.resident_detail", resident_id=resident.id))
@@ -169,7 +148,7 @@ def resident_edit(resident_id: int) -> str | Response:
         try:
             people.update_resident(resident_id, _resident_input(form), actor_id=current_user.id)
         except DomainError as exc:
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             flash("Saved.")
             return redirect(url_for("people.resident_detail", resident_id=resident_id))
@@ -205,7 +184,7 @@ def volunteer_create() -> str | Response:
         try:
             volunteer = people.create_volunteer(_volunteer_input(form), actor_id=current_user.id)
         except DomainError as exc:
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             flash(f"{volunteer.full_name} is registered.")
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer.id))
@@ -234,8 +213,144 @@ def volunteer_edit(volunteer_id: int) -> str | Response:
         try:
             people.update_volunteer(volunteer_id, _volunteer_input(form), actor_id=current_user.id)
         except DomainError as exc:
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             flash("Saved.")
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer_id))
     return render_template("people/volunteer_form.html", form=form, volunteer=volunteer)
+
+
+# --- Availability: the weekly pattern and dated exceptions (issue 7). ---
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WINDOWS_PER_DAY = 2
+
+
+def _parse_time(raw: str, name: str, errors: dict[str, str]) -> dt.time | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return dt.time.fromisoformat(text if len(text) > 2 else f"{int(text):02d}:00")
+    except ValueError:
+        errors[name] = f"'{text}' is not a time; write it like 09:30."
+        return None
+
+
+def _weekly_rows(volunteer: Volunteer) -> dict[str, str]:
+    values: dict[str, str] = {}
+    seen: dict[int, int] = {}
+    for w in volunteer.weekly:
+        n = seen.get(w.weekday, 0)
+        seen[w.weekday] = n + 1
+        if n < WINDOWS_PER_DAY:
+            values[f"w{w.weekday}-{n}-start"] = f"{w.start_time:%H:%M}"
+            values[f"w{w.weekday}-{n}-end"] = f"{w.end_time:%H:%M}"
+    return values
+
+
+def _render_availability(
+    volunteer: Volunteer,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    exc_values: dict[str, str] | None = None,
+    exc_errors: dict[str, str] | None = None,
+) -> str:
+    return render_template(
+        "people/availability.html",
+        volunteer=volunteer,
+        weekdays=WEEKDAY_NAMES,
+        per_day=WINDOWS_PER_DAY,
+        values=values if values is not None else _weekly_rows(volunteer),
+        errors=errors or {},
+        exc_values=exc_values or {"available": "no"},
+        exc_errors=exc_errors or {},
+        exceptions=people.upcoming_exceptions(volunteer.id, today=dt.date.today()),
+    )
+
+
+@bp.get("/volunteers/<int:volunteer_id>/availability")
+@login_required
+def availability(volunteer_id: int) -> str:
+    """Show a volunteer's weekly availability and dated exceptions."""
+    return _render_availability(people.get_volunteer(volunteer_id))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/availability")
+@editor_required
+def availability_save(volunteer_id: int) -> str | Response:
+    """Replace a volunteer's weekly windows."""
+    volunteer = people.get_volunteer(volunteer_id)
+    values = {k: v for k, v in request.form.items() if k.startswith("w")}
+    errors: dict[str, str] = {}
+    windows: list[tuple[int, dt.time, dt.time]] = []
+    for day in range(7):
+        for n in range(WINDOWS_PER_DAY):
+            key = f"w{day}-{n}"
+            start = _parse_time(values.get(f"{key}-start", ""), f"{key}-start", errors)
+            end = _parse_time(values.get(f"{key}-end", ""), f"{key}-end", errors)
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                if f"{key}-start" not in errors and f"{key}-end" not in errors:
+                    missing = f"{key}-start" if start is None else f"{key}-end"
+                    errors[missing] = "Give both a start and an end, or neither."
+                continue
+            if start >= end:
+                errors[f"{key}-end"] = "The end must be after the start."
+                continue
+            windows.append((day, start, end))
+    if not errors:
+        try:
+            people.set_weekly_availability(volunteer_id, windows, actor_id=current_user.id)
+        except DomainError as exc:
+            db.session.rollback()
+            errors["form"] = exc.message
+        else:
+            flash("Weekly availability saved.")
+            return redirect(url_for("people.availability", volunteer_id=volunteer_id))
+    return _render_availability(volunteer, values=values, errors=errors)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/availability/exceptions")
+@editor_required
+def availability_exception_add(volunteer_id: int) -> str | Response:
+    """Add a dated day off or extra hours."""
+    volunteer = people.get_volunteer(volunteer_id)
+    form = {k: request.form.get(k, "") for k in ("day", "available", "start", "end", "note")}
+    errors: dict[str, str] = {}
+    day = None
+    try:
+        day = dt.date.fromisoformat(form["day"].strip())
+    except ValueError:
+        errors["day"] = "Give the date, like 2026-12-24."
+    start = _parse_time(form["start"], "start", errors)
+    end = _parse_time(form["end"], "end", errors)
+    if not errors and day is not None:
+        try:
+            people.add_availability_exception(
+                volunteer_id,
+                day,
+                available=form["available"] == "yes",
+                start=start,
+                end=end,
+                note=form["note"],
+                actor_id=current_user.id,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            errors["start" if exc.field == "start_time" else "day"] = exc.message
+        else:
+            flash(f"Saved for {day:%A %-d %B}.")
+            return redirect(url_for("people.availability", volunteer_id=volunteer_id))
+    return _render_availability(volunteer, exc_values=form, exc_errors=errors)
+
+
+@bp.post("/volunteers/<int:volunteer_id>/availability/exceptions/<int:exception_id>/delete")
+@editor_required
+def availability_exception_delete(volunteer_id: int, exception_id: int) -> Response:
+    """Remove a dated exception."""
+    people.remove_availability_exception(volunteer_id, exception_id, actor_id=current_user.id)
+    flash("Removed.")
+    return redirect(url_for("people.availability", volunteer_id=volunteer_id))

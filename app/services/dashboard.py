@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Alert
+from app.models import AlertKind
+from app.models import DriverResponse
 from app.models import LiftRequest
 from app.models import LiftStatus
 from app.models import Message
 from app.models import MessageStatus
+from app.models import Plan
+from app.models import PlanRoute
+from app.models import PlanStatus
 from app.models import Volunteer
+from app.services.people import availability_on
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,15 @@ class Glance:
     texts_waiting: int
     open_alerts: int
     dbs_expiring: int
+    # Added for the coordinator's web app (issue 7); defaults keep older callers working.
+    drivers_available: int = 0
+    drivers_confirmed: int = 0
+    drivers_declined: int = 0
+    drivers_waiting: int = 0
+    plan_status: str | None = None
+    alerts_by_kind: dict[str, int] = field(default_factory=dict)
+    recent_alerts: list[Alert] = field(default_factory=list)
+    dbs_expiring_people: list[Volunteer] = field(default_factory=list)
 
 
 def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
@@ -42,6 +59,56 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
 
     def count(stmt: sa.Select[tuple[int]]) -> int:
         return int(db.session.scalar(stmt) or 0)
+
+    drivers = db.session.scalars(
+        sa.select(Volunteer)
+        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
+    ).all()
+    available = sum(1 for v in drivers if v.dbs_valid_on(day) and availability_on(v, day))
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
+        .order_by((Plan.status == PlanStatus.PUBLISHED).desc(), Plan.id.desc())
+        .limit(1)
+    )
+    responses: dict[str, int] = {}
+    if plan is not None and plan.status == PlanStatus.PUBLISHED:
+        for response, n in db.session.execute(
+            sa.select(PlanRoute.response, sa.func.count())
+            .where(PlanRoute.plan_id == plan.id)
+            .group_by(PlanRoute.response)
+        ).all():
+            responses[DriverResponse(response).value] = int(n)
+    alerts_by_kind = {
+        AlertKind(k).value: int(n)
+        for k, n in db.session.execute(
+            sa.select(Alert.kind, sa.func.count())
+            .where(Alert.resolved_at.is_(None))
+            .group_by(Alert.kind)
+        ).all()
+    }
+    recent_alerts = list(
+        db.session.scalars(
+            sa.select(Alert)
+            .where(Alert.resolved_at.is_(None))
+            .options(selectinload(Alert.resident), selectinload(Alert.volunteer))
+            .order_by(Alert.created_at.desc())
+            .limit(10)
+        )
+    )
+    expiring = list(
+        db.session.scalars(
+            sa.select(Volunteer)
+            .where(
+                Volunteer.active.is_(True),
+                Volunteer.dbs_valid_until.is_not(None),
+                Volunteer.dbs_valid_until <= today + dt.timedelta(days=30),
+            )
+            .order_by(Volunteer.dbs_valid_until)
+            .limit(20)
+        )
+    )
 
     return Glance(
         day=day,
@@ -73,4 +140,13 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
                 Volunteer.dbs_valid_until <= today + dt.timedelta(days=30),
             )
         ),
+        drivers_available=available,
+        drivers_confirmed=responses.get(DriverResponse.ACCEPTED.value, 0),
+        drivers_declined=responses.get(DriverResponse.DECLINED.value, 0),
+        drivers_waiting=responses.get(DriverResponse.PENDING.value, 0)
+        + responses.get(DriverResponse.NO_REPLY.value, 0),
+        plan_status=plan.status.value if plan is not None else None,
+        alerts_by_kind=alerts_by_kind,
+        recent_alerts=recent_alerts,
+        dbs_expiring_people=expiring,
     )

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.errors import Conflict
 from app.errors import InvalidInput
@@ -21,6 +22,8 @@ from app.models import RecurringLift
 from app.models import Resident
 from app.models import Venue
 from app.models.enums import Mobility
+from app.services.audit import apply_changes
+from app.services.audit import record_change
 from app.services.geo import locate_postcode
 
 # A lift must leave time to arrive before an activity starts.
@@ -68,6 +71,28 @@ def lift_priority(purpose: LiftPurpose, resident: Resident) -> int:
     return min(100, PRIORITY_BY_PURPOSE[purpose] + RISK_BONUS[resident.risk_tier.value])
 
 
+def check_leg_times(
+    pickup_earliest: dt.time | None,
+    pickup_latest: dt.time | None,
+    arrive_by: dt.time | None,
+    *,
+    missing_field: str = "arrive_by",
+) -> None:
+    """Refuse a leg with no time, a window that ends before it starts, or pickup after arrival."""
+    if pickup_earliest is None and arrive_by is None:
+        msg = "Give a pickup time or the time they must arrive by."
+        raise InvalidInput(msg, field=missing_field)
+    if pickup_earliest and pickup_latest and pickup_earliest > pickup_latest:
+        msg = (
+            f"The pickup window ends ({pickup_latest:%H:%M}) before it starts "
+            f"({pickup_earliest:%H:%M})."
+        )
+        raise InvalidInput(msg, field="pickup_latest")
+    if arrive_by and pickup_earliest and pickup_earliest >= arrive_by:
+        msg = f"The pickup ({pickup_earliest:%H:%M}) must be before arrival ({arrive_by:%H:%M})."
+        raise InvalidInput(msg, field="pickup_earliest")
+
+
 def _times(data: LiftInput, activity: Activity | None) -> None:
     if activity is not None:
         if data.arrive_by is None and data.pickup_earliest is None:
@@ -75,21 +100,7 @@ def _times(data: LiftInput, activity: Activity | None) -> None:
         if data.with_return and data.return_earliest is None:
             data.return_earliest = activity.end_time
             data.return_latest = _add(activity.end_time, RETURN_WINDOW)
-    if data.pickup_earliest is None and data.arrive_by is None:
-        msg = "Give a pickup time or the time they must arrive by."
-        raise InvalidInput(msg, field="arrive_by")
-    if data.pickup_earliest and data.pickup_latest and data.pickup_earliest > data.pickup_latest:
-        msg = (
-            f"The pickup window ends ({data.pickup_latest:%H:%M}) before it starts "
-            f"({data.pickup_earliest:%H:%M})."
-        )
-        raise InvalidInput(msg, field="pickup_latest")
-    if data.arrive_by and data.pickup_earliest and data.pickup_earliest >= data.arrive_by:
-        msg = (
-            f"The pickup ({data.pickup_earliest:%H:%M}) must be before arrival "
-            f"({data.arrive_by:%H:%M})."
-        )
-        raise InvalidInput(msg, field="pickup_earliest")
+    check_leg_times(data.pickup_earliest, data.pickup_latest, data.arrive_by)
     if data.with_return:
         if data.return_earliest is None:
             msg = "Give a time for the return pickup, or untick 'return'."
@@ -342,3 +353,206 @@ def expand_recurring(day: dt.date) -> int:
             created += 1
     db.session.commit()
     return created
+
+
+# --- The coordinator's web app (issue 7): lists, recurring lifts, edits and outcomes. ---
+
+OPEN_STATUSES = (
+    LiftStatus.REQUESTED,
+    LiftStatus.PLANNED,
+    LiftStatus.CONFIRMED,
+    LiftStatus.UNSERVED,
+)
+# What a coordinator may record when a lift is dropped or done (the foundation's outcome codes).
+OUTCOMES = (
+    LiftStatus.CANCELLED,
+    LiftStatus.LATE_CANCELLED,
+    LiftStatus.NO_SHOW,
+    LiftStatus.COMPLETED,
+)
+
+
+def get_lift(lift_id: int) -> LiftRequest:
+    """Return the lift leg or raise NotFound."""
+    lift = db.session.get(LiftRequest, lift_id)
+    if lift is None:
+        msg = f"There is no lift number {lift_id}."
+        raise NotFound(msg)
+    return lift
+
+
+def list_lifts(
+    day: dt.date | None = None, *, status: str | None = None, limit: int = 500
+) -> list[LiftRequest]:
+    """Lift legs on ``day`` (all days from today when None), optionally of one status."""
+    stmt = sa.select(LiftRequest).options(
+        joinedload(LiftRequest.resident), joinedload(LiftRequest.activity)
+    )
+    if day is not None:
+        stmt = stmt.where(LiftRequest.day == day)
+    else:
+        stmt = stmt.where(LiftRequest.day >= dt.date.today())
+    if status == "open":
+        stmt = stmt.where(LiftRequest.status.in_(OPEN_STATUSES))
+    elif status:
+        try:
+            wanted = LiftStatus(status)
+        except ValueError:
+            msg = f"'{status}' is not a lift status."
+            raise InvalidInput(msg, field="status") from None
+        stmt = stmt.where(LiftRequest.status == wanted)
+    stmt = stmt.order_by(
+        LiftRequest.day,
+        sa.func.coalesce(LiftRequest.pickup_earliest, LiftRequest.arrive_by),
+        LiftRequest.id,
+    )
+    return list(db.session.scalars(stmt.limit(limit)).unique())
+
+
+def book_recurring_lift(
+    data: LiftInput, *, ends_on: dt.date | None = None, actor_id: int | None = None
+) -> RecurringLift:
+    """Book the first lift on ``data.day`` and a standing weekly lift from then on.
+
+    The first dated lift goes through :func:`book_lift`, so every rule is checked once; the
+    weekly row copies its resolved destination and times, and later dates come from
+    :func:`expand_recurring`.
+    """
+    if ends_on is not None and ends_on < data.day:
+        msg = "The last week must not be before the first lift."
+        raise InvalidInput(msg, field="recurring_until")
+    outbound = book_lift(data, actor_id=actor_id)
+    rec = RecurringLift(
+        resident_id=outbound.resident_id,
+        activity_id=outbound.activity_id,
+        weekday=data.day.weekday(),
+        starts_on=data.day,
+        ends_on=ends_on,
+        destination_address=outbound.destination_address,
+        destination_postcode=outbound.destination_postcode,
+        destination_lat=outbound.destination_lat,
+        destination_lon=outbound.destination_lon,
+        # book_lift has filled in the times an activity implies.
+        pickup_earliest=data.pickup_earliest,
+        pickup_latest=data.pickup_latest,
+        arrive_by=data.arrive_by,
+        return_pickup_earliest=data.return_earliest if data.with_return else None,
+        return_pickup_latest=data.return_latest if data.with_return else None,
+        escort=data.escort,
+        purpose=outbound.purpose,
+    )
+    db.session.add(rec)
+    db.session.flush()
+    for leg in [outbound, *outbound.return_legs]:
+        leg.recurring_id = rec.id
+    db.session.commit()
+    return rec
+
+
+@dataclass
+class LiftEdit:
+    """What a coordinator may change on one leg: its times, escort, purpose and notes."""
+
+    pickup_earliest: dt.time | None = None
+    pickup_latest: dt.time | None = None
+    arrive_by: dt.time | None = None
+    escort: bool = False
+    purpose: str = "activity"
+    notes: str = ""
+
+
+def update_lift(lift_id: int, data: LiftEdit, *, actor_id: int | None = None) -> LiftRequest:
+    """Change one open leg's times, escort, purpose or notes; a planned leg needs re-planning."""
+    lift = get_lift(lift_id)
+    if not lift.is_open:
+        msg = f"This lift is {lift.status.value.replace('_', ' ')} and can no longer be changed."
+        raise Conflict(msg)
+    check_leg_times(
+        data.pickup_earliest,
+        data.pickup_latest,
+        data.arrive_by,
+        missing_field="arrive_by" if lift.leg == LiftLeg.OUTBOUND else "pickup_earliest",
+    )
+    try:
+        purpose = LiftPurpose(data.purpose)
+    except ValueError:
+        msg = f"'{data.purpose}' is not a purpose of a lift."
+        raise InvalidInput(msg, field="purpose") from None
+    escort = data.escort or lift.resident.needs_escort
+    changes = apply_changes(
+        lift,
+        {
+            "pickup_earliest": data.pickup_earliest,
+            "pickup_latest": data.pickup_latest,
+            "arrive_by": data.arrive_by,
+            "escort": escort,
+            "seats": 2 if escort else 1,
+            "purpose": purpose,
+            "priority": lift_priority(purpose, lift.resident),
+            "notes": data.notes.strip(),
+        },
+    )
+    if changes:
+        record_change(actor_id=actor_id, action="update", entity=lift, changes=changes)
+    db.session.commit()
+    return lift
+
+
+def record_outcome(
+    lift_id: int,
+    outcome: str,
+    *,
+    reason: str,
+    today: dt.date | None = None,
+    actor_id: int | None = None,
+) -> LiftRequest:
+    """Drop a lift or record how it went, with a reason: the foundation's outcome codes.
+
+    ``cancelled`` becomes ``late_cancelled`` on the day itself (as :func:`cancel_lift` decides);
+    a cancellation or a no-show of the outward leg also closes its return leg, which nobody
+    will ride.
+    """
+    try:
+        status = LiftStatus(outcome)
+    except ValueError:
+        status = None
+    if status not in OUTCOMES:
+        choices = ", ".join(s.value.replace("_", " ") for s in OUTCOMES)
+        msg = f"Choose an outcome: {choices}."
+        raise InvalidInput(msg, field="outcome")
+    reason = reason.strip()
+    if not reason and status != LiftStatus.COMPLETED:
+        msg = "Say why, so the next coordinator knows (e.g. 'in hospital', 'not at home')."
+        raise InvalidInput(msg, field="reason")
+    lift = get_lift(lift_id)
+    today = today or dt.date.today()
+    if status in (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED):
+        # cancel_lift decides late or not from the day, whichever of the two was chosen.
+        result = cancel_lift(lift_id, reason=reason, today=today, actor_id=actor_id)
+        _audit_outcome(lift, actor_id)
+        return result
+    if lift.day > today:
+        msg = f"This lift is on {lift.day:%A %-d %B}; record how it went on the day or after."
+        raise InvalidInput(msg, field="outcome")
+    if lift.status in (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED):
+        msg = f"This lift was {lift.status.value.replace('_', ' ')}."
+        raise Conflict(msg)
+    legs = [lift]
+    if status == LiftStatus.NO_SHOW:
+        legs += [leg for leg in lift.return_legs if leg.is_open]
+    for leg in legs:
+        leg.status = status
+        leg.status_reason = reason or status.value
+    _audit_outcome(lift, actor_id)
+    db.session.commit()
+    return lift
+
+
+def _audit_outcome(lift: LiftRequest, actor_id: int | None) -> None:
+    record_change(
+        actor_id=actor_id,
+        action="outcome",
+        entity=lift,
+        changes={"status": (None, lift.status.value), "reason": (None, lift.status_reason)},
+    )
+    db.session.commit()

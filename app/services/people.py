@@ -351,3 +351,62 @@ def _merge(windows: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.tim
         else:
             merged.append((start, end))
     return merged
+
+
+def search_residents(query: str, *, limit: int = 10) -> list[Resident]:
+    """Residents whose name, phone or postcode matches what was typed (for the phone call).
+
+    Every word must match a first name, last name, phone or postcode, so "joan ig11" finds Joan
+    in IG11; a phone typed as 07700 900123 matches the stored +447700900123.
+    """
+    words = query.split()
+    if not words:
+        return []
+    stmt = sa.select(Resident).where(Resident.active.is_(True))
+    for word in words[:4]:
+        like = f"%{word}%"
+        conditions = [
+            Resident.first_name.ilike(like),
+            Resident.last_name.ilike(like),
+            # A postcode typed without its space ("IG117NB") still matches.
+            sa.func.replace(Resident.postcode, " ", "").ilike(like),
+        ]
+        digits = "".join(ch for ch in word if ch.isdigit()).lstrip("0")
+        if len(digits) >= 3:
+            conditions.append(Resident.phone.like(f"%{digits}%"))
+        stmt = stmt.where(sa.or_(*conditions))
+    stmt = stmt.order_by(Resident.last_name, Resident.first_name).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def remove_availability_exception(
+    volunteer_id: int, exception_id: int, *, actor_id: int | None
+) -> None:
+    """Delete a dated exception (a day off cancelled, extra hours no longer offered)."""
+    volunteer = get_volunteer(volunteer_id)
+    row = db.session.get(AvailabilityException, exception_id)
+    if row is None or row.volunteer_id != volunteer.id:
+        msg = f"{volunteer.full_name} has no such exception."
+        raise NotFound(msg)
+    record_change(
+        actor_id=actor_id,
+        action="availability_exception",
+        entity=volunteer,
+        changes={"exception": (f"{row.day.isoformat()} {'on' if row.available else 'off'}", None)},
+    )
+    db.session.delete(row)
+    db.session.commit()
+
+
+def upcoming_exceptions(volunteer_id: int, *, today: dt.date) -> list[AvailabilityException]:
+    """A volunteer's dated exceptions from ``today`` on, earliest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AvailabilityException)
+            .where(
+                AvailabilityException.volunteer_id == volunteer_id,
+                AvailabilityException.day >= today,
+            )
+            .order_by(AvailabilityException.day, AvailabilityException.start_time)
+        )
+    )

@@ -1,0 +1,34 @@
+"""``flask rota …``: plan a day from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+from app.errors import DomainError
+from app.services import rota
+
+rota_cli = AppGroup("rota", help="The daily rota.")
+
+
+@rota_cli.command("plan")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--time-limit", type=float, default=None, help="Seconds the solver may search.")
+def plan(day: dt.datetime, time_limit: float | None) -> None:
+    """Plan a day as a draft and say how it went."""
+    try:
+        summary = rota.plan_day(day.date(), time_limit_s=time_limit)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"Plan {summary.plan_id} for {day:%A %-d %B %Y}: {summary.served} of {summary.lifts} "
+        f"lifts planned with {summary.drivers_used} drivers, "
+        f"{summary.drive_s // 60} minutes of driving, in {summary.seconds:.1f} s."
+    )
+    if summary.unserved:
+        plan_row = rota.get_plan(summary.plan_id)
+        click.echo(f"{summary.unserved} lifts could not be planned:")
+        for u in plan_row.unserved:
+            click.echo(f"  lift {u.lift_id}: {u.reason.replace('_', ' ')} — {u.detail}")

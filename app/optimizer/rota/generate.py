@@ -1,0 +1,219 @@
+"""A generator of realistic borough days, for benchmarks and demo data.
+
+A day has residents going to activities and appointments and coming back (a return is its own
+lift with a pickup window after the activity ends), about 15 % wheelchair users, some escorts,
+some medical appointments (higher priority) and residents at higher isolation risk, a few
+preferences (female driver) and blocked pairs, and drivers with mixed availability (full day,
+mornings, afternoons, split days), accessible cars, driving limits, a couple of lapsed DBS checks
+and a few lifts pinned by staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import date
+from datetime import timedelta
+
+import numpy as np
+
+from app.optimizer.types import Driver
+from app.optimizer.types import LatLon
+from app.optimizer.types import Lift
+from app.optimizer.types import Problem
+from app.optimizer.types import TimeWindow
+
+#: Barking and Dagenham's bounding box (south, west, north, east), roughly.
+LBBD_BBOX = (51.515, 0.070, 51.595, 0.190)
+
+_H = 3600
+_M = 60
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpec:
+    """What kind of day to generate.
+
+    Parameters
+    ----------
+    n_lifts
+        Number of lifts (outbound and return legs each count as one).
+    n_drivers
+        Number of drivers.
+    return_share
+        Share of outbound trips that have a return lift.
+    wheelchair_share, escort_share, medical_share, at_risk_share, female_share
+        Shares of trips with a wheelchair user, an escort, a medical appointment, a resident at
+        high isolation risk, a request for a female driver.
+    accessible_share
+        Share of drivers with a wheelchair-accessible car.
+    n_pinned, n_blocked, n_lapsed_dbs
+        Lifts pinned to a driver, blocked resident-driver pairs, drivers whose DBS lapsed.
+    n_venues
+        Number of activity venues and surgeries.
+    """
+
+    n_lifts: int = 200
+    n_drivers: int = 40
+    return_share: float = 0.85
+    wheelchair_share: float = 0.15
+    escort_share: float = 0.10
+    medical_share: float = 0.2
+    at_risk_share: float = 0.2
+    female_share: float = 0.05
+    accessible_share: float = 0.3
+    n_pinned: int = 4
+    n_blocked: int = 4
+    n_lapsed_dbs: int = 2
+    n_venues: int = 15
+
+
+def _points(rng: np.random.Generator, n: int, bbox: tuple[float, ...]) -> list[LatLon]:
+    s, w, north, e = bbox
+    return [
+        LatLon(round(float(rng.uniform(s, north)), 6), round(float(rng.uniform(w, e)), 6))
+        for _ in range(n)
+    ]
+
+
+def generate_day(
+    seed: int = 0,
+    spec: DaySpec | None = None,
+    *,
+    day: date | None = None,
+    homes: Sequence[LatLon] | None = None,
+    venues: Sequence[LatLon] | None = None,
+    bbox: tuple[float, float, float, float] = LBBD_BBOX,
+) -> Problem:
+    """Generate a realistic borough day.
+
+    Parameters
+    ----------
+    seed
+        Random seed (the same seed gives the same day).
+    spec
+        Sizes and shares (defaults: 200 lifts, 40 drivers).
+    day
+        The planning day (default 2026-12-01).
+    homes, venues
+        Candidate places for homes (residents and drivers) and activity venues; random
+        points in ``bbox`` when not given.
+    bbox
+        ``(south, west, north, east)`` for random places.
+
+    Returns
+    -------
+    Problem
+        The day's problem.
+    """
+    spec = spec or DaySpec()
+    rng = np.random.default_rng(seed)
+    day = day or date(2026, 12, 1)
+    home_pool = list(homes) if homes else _points(rng, 4 * spec.n_lifts, bbox)
+    venue_pool = list(venues) if venues else _points(rng, spec.n_venues, bbox)
+    if len(venue_pool) > spec.n_venues:
+        chosen = rng.choice(len(venue_pool), size=spec.n_venues, replace=False)
+        venue_pool = [venue_pool[int(i)] for i in chosen]
+
+    def pick(pool: Sequence[LatLon]) -> LatLon:
+        return pool[int(rng.integers(len(pool)))]
+
+    drivers = []
+    for i in range(spec.n_drivers):
+        shape = rng.choice(["full", "morning", "afternoon", "split"], p=[0.4, 0.25, 0.2, 0.15])
+        windows = {
+            "full": (TimeWindow(8 * _H + 30 * _M, 17 * _H + 30 * _M),),
+            "morning": (TimeWindow(8 * _H, 13 * _H),),
+            "afternoon": (TimeWindow(12 * _H, 18 * _H),),
+            "split": (TimeWindow(8 * _H, 11 * _H + 30 * _M), TimeWindow(14 * _H, 17 * _H)),
+        }[str(shape)]
+        lapsed = i < spec.n_lapsed_dbs
+        drivers.append(
+            Driver(
+                id=f"d{i:02d}",
+                home=pick(home_pool),
+                availability=windows,
+                seats=int(rng.choice([3, 4])),
+                wheelchair_spaces=int(rng.random() < spec.accessible_share),
+                attributes=frozenset({"female"}) if rng.random() < 0.35 else frozenset(),
+                dbs_valid_until=day - timedelta(days=3) if lapsed else day + timedelta(days=400),
+                max_drive_s=int(rng.choice([4, 5, 6])) * _H,
+            )
+        )
+    lifts: list[Lift] = []
+    trip = 0
+    while len(lifts) < spec.n_lifts:
+        home, venue = pick(home_pool), pick(venue_pool)
+        medical = rng.random() < spec.medical_share
+        wheelchair = rng.random() < spec.wheelchair_share
+        escort = rng.random() < spec.escort_share
+        priority = (3 if medical else 1) + (1 if rng.random() < spec.at_risk_share else 0)
+        needs = frozenset({"female"}) if rng.random() < spec.female_share else frozenset()
+        start = int(rng.integers(19, 31)) * 30 * _M  # 09:30 .. 15:00
+        length = int(rng.choice([45, 60, 90, 120, 150])) * _M
+        seats = (1 if escort else 0) + (0 if wheelchair else 1)
+        common = {
+            "seats": seats,
+            "wheelchair": wheelchair,
+            "priority": priority,
+            "required_attributes": needs,
+        }
+        lifts.append(
+            Lift(
+                id=f"t{trip:03d}-out",
+                pickup=home,
+                dropoff=venue,
+                arrival_window=TimeWindow(start - 30 * _M, start - 5 * _M),
+                **common,  # type: ignore[arg-type]
+            )
+        )
+        if len(lifts) < spec.n_lifts and rng.random() < spec.return_share:
+            end = start + length
+            lifts.append(
+                Lift(
+                    id=f"t{trip:03d}-back",
+                    pickup=venue,
+                    dropoff=home,
+                    pickup_window=TimeWindow(end, end + 30 * _M),
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        trip += 1
+    lifts = _pin_and_block(rng, lifts, drivers, spec)
+    return Problem(day, tuple(lifts), tuple(drivers))
+
+
+def _pin_and_block(
+    rng: np.random.Generator, lifts: list[Lift], drivers: list[Driver], spec: DaySpec
+) -> list[Lift]:
+    """Pin a few lifts to a suitable driver free then; block a few resident-driver pairs."""
+    day_drivers = drivers[spec.n_lapsed_dbs :]
+    order = [int(i) for i in rng.permutation(len(lifts))]
+    pinned = 0
+    for i in order:
+        if pinned >= spec.n_pinned:
+            break
+        lift = lifts[i]
+        w = lift.arrival_window or lift.pickup_window
+        assert w is not None
+        fits = [
+            d
+            for d in day_drivers
+            if (not lift.wheelchair or d.wheelchair_spaces)
+            and lift.required_attributes <= d.attributes
+            and d.seats >= lift.seats
+            and any(
+                a.early_s + _H <= w.early_s and w.late_s + _H <= a.late_s for a in d.availability
+            )
+        ]
+        if fits:
+            chosen = fits[int(rng.integers(len(fits)))]
+            lifts[i] = replace(lift, pinned_driver_id=chosen.id)
+            pinned += 1
+    for i in order[spec.n_pinned : spec.n_pinned + spec.n_blocked]:
+        lift = lifts[i]
+        if lift.pinned_driver_id is None:
+            blocked = day_drivers[int(rng.integers(len(day_drivers)))].id
+            lifts[i] = replace(lift, blocked_driver_ids=frozenset({blocked}))
+    return lifts

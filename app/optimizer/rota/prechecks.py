@@ -1,0 +1,141 @@
+"""Why a lift cannot be served: checks before solving, and a diagnosis after.
+
+Before solving, each lift is tried on its own: if no driver could serve it even with nothing
+else to do, it is left out of the search and reported with the first reason that applies (the
+order of :class:`~app.optimizer.types.UnservedReason`). A lift the search leaves out although
+some driver could serve it alone gets ``drivers_busy``: the suitable drivers' time went to
+other (or more important) lifts.
+"""
+
+from __future__ import annotations
+
+from app.optimizer.rota.pdptw import alone_feasible
+from app.optimizer.rota.translate import RotaModel
+from app.optimizer.rota.translate import compatible
+from app.optimizer.types import Lift
+from app.optimizer.types import Problem
+from app.optimizer.types import Unserved
+from app.optimizer.types import UnservedReason
+
+
+def _window_reason(model: RotaModel, s: int) -> Unserved | None:
+    """Check the lift's own windows against the direct drive and its maximum ride time."""
+    problem, sh = model.problem, model.pdp.shipments[s]
+    lift = problem.lifts[model.lift_of[s]]
+    direct = int(model.pdp.durations[sh.pickup, sh.delivery])
+    ride = sh.max_ride_time
+    if ride is not None and direct > ride:
+        detail = f"The direct drive ({direct} s) is longer than the maximum ride time ({ride} s)."
+        return Unserved(lift.id, UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE, detail)
+    (pe, pl), (de, dl) = sh.pickup_windows[0], sh.delivery_windows[0]
+    earliest_drop = pe + sh.pickup_service + direct
+    if earliest_drop > dl:
+        detail = (
+            f"Even leaving at the start of the pickup window, the drop-off cannot start before "
+            f"{_hhmm(earliest_drop)}, after the arrival deadline {_hhmm(dl)}."
+        )
+        return Unserved(lift.id, UnservedReason.WINDOW_IMPOSSIBLE_ALONE, detail)
+    if ride is not None and pl + sh.pickup_service + ride < de:
+        detail = (
+            f"Picked up by {_hhmm(pl)} at the latest, the resident would ride longer than "
+            f"{ride // 60} min before the arrival window opens at {_hhmm(de)}."
+        )
+        return Unserved(lift.id, UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE, detail)
+    return None
+
+
+def _hhmm(t_s: int) -> str:
+    return f"{t_s // 3600:02d}:{t_s // 60 % 60:02d}"
+
+
+def _rule_reason(problem: Problem, lift: Lift) -> Unserved | None:
+    """Check the rules that do not depend on time: DBS, seats, wheelchair, preferences, pin."""
+    drivers = [d for d in problem.drivers if d.dbs_valid_on(problem.day)]
+    if not drivers:
+        detail = f"No driver has a DBS check valid on {problem.day.isoformat()}."
+        return Unserved(lift.id, UnservedReason.NO_DRIVER_WITH_VALID_DBS, detail)
+    if lift.wheelchair:
+        drivers = [d for d in drivers if d.wheelchair_spaces >= 1]
+        if not drivers:
+            detail = "No driver with a valid DBS check has a wheelchair-accessible car."
+            return Unserved(lift.id, UnservedReason.NO_ACCESSIBLE_VEHICLE, detail)
+    drivers = [d for d in drivers if d.seats >= lift.seats]
+    if not drivers:
+        detail = f"No suitable car has {lift.seats} free seats."
+        return Unserved(lift.id, UnservedReason.NO_VEHICLE_LARGE_ENOUGH, detail)
+    drivers = [
+        d
+        for d in drivers
+        if lift.required_attributes <= d.attributes and d.id not in lift.blocked_driver_ids
+    ]
+    if not drivers:
+        wanted = ", ".join(sorted(lift.required_attributes)) or "none"
+        detail = f"No suitable driver meets the resident's preferences (needs: {wanted})."
+        return Unserved(lift.id, UnservedReason.NO_DRIVER_MATCHING_PREFERENCES, detail)
+    if lift.pinned_driver_id is not None and not any(
+        d.id == lift.pinned_driver_id for d in drivers
+    ):
+        detail = f"The pinned driver {lift.pinned_driver_id!r} cannot take this lift."
+        return Unserved(lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail)
+    return None
+
+
+def precheck(model: RotaModel) -> dict[int, Unserved]:
+    """Return, by shipment index, the lifts no driver could serve even alone.
+
+    Parameters
+    ----------
+    model
+        The day's problem in generic form.
+
+    Returns
+    -------
+    dict
+        Shipment index -> the reason, for every lift that is not servable alone.
+    """
+    problem, pdp = model.problem, model.pdp
+    out: dict[int, Unserved] = {}
+    for s in range(len(pdp.shipments)):
+        lift = problem.lifts[model.lift_of[s]]
+        found = _window_reason(model, s) or _rule_reason(problem, lift)
+        if found is not None:
+            out[s] = found
+            continue
+        allowed = pdp.allowed_vehicles(s)
+        if any(alone_feasible(pdp, s, v) for v in allowed):
+            continue
+        if lift.pinned_driver_id is not None:
+            detail = (
+                f"The pinned driver {lift.pinned_driver_id!r} is not free long enough to do "
+                "this lift, even alone."
+            )
+            out[s] = Unserved(lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail)
+            continue
+        drivers = {model.driver_of[v] for v in allowed}
+        detail = (
+            f"None of the {len(drivers)} suitable drivers is free at those times (or within "
+            "their driving limit), even for this lift alone."
+        )
+        out[s] = Unserved(lift.id, UnservedReason.NO_DRIVER_AVAILABLE, detail)
+    return out
+
+
+def diagnose(model: RotaModel, s: int) -> Unserved:
+    """Explain why the search left out shipment ``s`` although it is servable alone."""
+    lift = model.problem.lifts[model.lift_of[s]]
+    drivers = sorted(
+        {
+            model.problem.drivers[model.driver_of[v]].id
+            for v in model.pdp.allowed_vehicles(s)
+            if alone_feasible(model.pdp, s, v)
+        }
+    )
+    shown = ", ".join(drivers[:5]) + (" ..." if len(drivers) > 5 else "")
+    detail = (
+        f"{len(drivers)} driver(s) could do this lift alone ({shown}), but their time is "
+        "taken by other lifts of equal or higher priority."
+    )
+    return Unserved(lift.id, UnservedReason.DRIVERS_BUSY, detail)
+
+
+__all__ = ["compatible", "diagnose", "precheck"]

@@ -1,0 +1,209 @@
+"""Translate a day's rota :class:`~app.optimizer.types.Problem` into the generic PDPTW and back.
+
+Every driver availability window becomes one vehicle (start and end at home); a driver with
+several windows shares one driving limit across them. Each lift becomes one shipment with two
+capacity components ``(seats, wheelchair spaces)``; the rules that are not about time or load
+(valid DBS, required attributes, blocked pairs, pins, accessible cars, enough seats) become the
+shipment's allowed vehicles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import replace
+
+from app.optimizer.roads import TravelMatrix
+from app.optimizer.rota.pdptw import PdpObjective
+from app.optimizer.rota.pdptw import PdpProblem
+from app.optimizer.rota.pdptw import PdpShipment
+from app.optimizer.rota.pdptw import PdpSolution
+from app.optimizer.rota.pdptw import PdpVehicle
+from app.optimizer.rota.pdptw import Window
+from app.optimizer.rota.pdptw import route_totals
+from app.optimizer.types import DAY_S
+from app.optimizer.types import Driver
+from app.optimizer.types import LatLon
+from app.optimizer.types import Lift
+from app.optimizer.types import PlannedRoute
+from app.optimizer.types import PlannedStop
+from app.optimizer.types import Problem
+from app.optimizer.types import StopKind
+from app.optimizer.types import TimeWindow
+
+_ANY_TIME: Window = (0, 2 * DAY_S)
+
+
+@dataclass(frozen=True, slots=True)
+class RotaModel:
+    """A problem in generic form, with the maps back to drivers and lifts.
+
+    Attributes
+    ----------
+    pdp
+        The generic problem (shipment ``s`` is lift ``lift_of[s]``).
+    points
+        Places in matrix order (``problem.points()``).
+    driver_of
+        Vehicle index -> driver index.
+    lift_of
+        Shipment index -> lift index.
+    """
+
+    problem: Problem
+    pdp: PdpProblem
+    points: tuple[LatLon, ...]
+    driver_of: tuple[int, ...]
+    lift_of: tuple[int, ...]
+
+    def subset(self, lift_indices: list[int]) -> RotaModel:
+        """Return the model restricted to some lifts (in the given order)."""
+        by_lift = {lift: s for s, lift in enumerate(self.lift_of)}
+        shipments = tuple(self.pdp.shipments[by_lift[i]] for i in lift_indices)
+        return replace(
+            self, pdp=replace(self.pdp, shipments=shipments), lift_of=tuple(lift_indices)
+        )
+
+
+def compatible(problem: Problem, lift: Lift, driver: Driver) -> bool:
+    """Return whether ``driver`` may carry ``lift`` regardless of time (the non-time rules)."""
+    return (
+        driver.dbs_valid_on(problem.day)
+        and driver.seats >= lift.seats
+        and (not lift.wheelchair or driver.wheelchair_spaces >= 1)
+        and lift.required_attributes <= driver.attributes
+        and driver.id not in lift.blocked_driver_ids
+        and (lift.pinned_driver_id is None or lift.pinned_driver_id == driver.id)
+    )
+
+
+def _window(w: TimeWindow | None) -> Window:
+    return _ANY_TIME if w is None else (w.early_s, w.late_s)
+
+
+def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
+    """Build the generic problem of ``problem`` over ``matrix`` (ordered as ``points()``).
+
+    Parameters
+    ----------
+    problem
+        The day's problem.
+    matrix
+        Travel times and distances between ``problem.points()``, in that order.
+
+    Returns
+    -------
+    RotaModel
+        The generic problem and the maps back.
+    """
+    points = problem.points()
+    index = {p: i for i, p in enumerate(points)}
+    vehicles: list[PdpVehicle] = []
+    driver_of: list[int] = []
+    vehicles_of: dict[str, list[int]] = {}
+    shared: list[tuple[tuple[int, ...], int]] = []
+    w = problem.weights
+    for d_i, d in enumerate(problem.drivers):
+        home = index[LatLon(*d.home)]
+        mine = []
+        for window in d.availability:
+            mine.append(len(vehicles))
+            vehicles.append(
+                PdpVehicle(
+                    start=home,
+                    end=home,
+                    capacity=(d.seats, d.wheelchair_spaces),
+                    time_window=(window.early_s, window.late_s),
+                    fixed_cost=w.driver_fixed_s,
+                    max_travel_time=d.max_drive_s,
+                    key=d.id,
+                )
+            )
+            driver_of.append(d_i)
+        vehicles_of[d.id] = mine
+        if len(mine) > 1 and d.max_drive_s is not None:
+            shared.append((tuple(mine), d.max_drive_s))
+    if not vehicles:
+        # Keep the generic problem well formed; every lift will be reported unservable.
+        vehicles.append(PdpVehicle(None, None, (0, 0), time_window=(0, 0), key=""))
+        driver_of.append(-1)
+    shipments = []
+    for lift in problem.lifts:
+        p, q = index[LatLon(*lift.pickup)], index[LatLon(*lift.dropoff)]
+        direct = int(matrix.duration_s[p, q])
+        boarding = problem.boarding_of(lift)
+        allowed = frozenset(
+            v
+            for v, d_i in enumerate(driver_of)
+            if d_i >= 0 and compatible(problem, lift, problem.drivers[d_i])
+        )
+        shipments.append(
+            PdpShipment(
+                pickup=p,
+                delivery=q,
+                amount=(lift.seats, 1 if lift.wheelchair else 0),
+                pickup_service=boarding,
+                delivery_service=boarding,
+                pickup_windows=(_window(lift.pickup_window),),
+                delivery_windows=(_window(lift.arrival_window),),
+                priority=lift.priority - 1,
+                max_ride_time=problem.max_ride_of(lift, direct),
+                allowed_vehicles=allowed,
+                previous_vehicles=frozenset(vehicles_of.get(lift.published_driver_id or "", [])),
+                preferred_vehicles=frozenset(vehicles_of.get(lift.last_driver_id or "", [])),
+                planned_pickup=lift.published_pickup_s,
+                key=lift.id,
+            )
+        )
+    pdp = PdpProblem(
+        durations=matrix.duration_s,
+        distances=matrix.distance_m,
+        vehicles=tuple(vehicles),
+        shipments=tuple(shipments),
+        objective=PdpObjective(
+            moved_vehicle_cost=w.moved_lift_s,
+            preferred_vehicle_cost=w.continuity_s,
+            shifted_time_cost=w.shifted_time_per_s,
+            shift_tolerance=w.shift_tolerance_s,
+            fairness_cost=w.fairness,
+        ),
+        shared_travel_limits=tuple(shared),
+    )
+    return RotaModel(problem, pdp, tuple(points), tuple(driver_of), tuple(range(len(shipments))))
+
+
+def to_routes(model: RotaModel, sol: PdpSolution) -> tuple[PlannedRoute, ...]:
+    """Turn the generic routes of ``sol`` into drivers' planned routes."""
+    problem, pdp = model.problem, model.pdp
+    routes = []
+    for r in sol.routes:
+        driver = problem.drivers[model.driver_of[r.vehicle]]
+        home = LatLon(*driver.home)
+        stops = [
+            PlannedStop(StopKind.START, None, home, r.start_time, r.start_time, r.start_time, 0, 0)
+        ]
+        seats = chairs = 0
+        for st in r.stops:
+            sh = pdp.shipments[st.shipment]
+            lift = problem.lifts[model.lift_of[st.shipment]]
+            sign = 1 if st.is_pickup else -1
+            seats += sign * sh.amount[0]
+            chairs += sign * sh.amount[1]
+            service = sh.pickup_service if st.is_pickup else sh.delivery_service
+            stops.append(
+                PlannedStop(
+                    StopKind.PICKUP if st.is_pickup else StopKind.DROPOFF,
+                    lift.id,
+                    LatLon(*(lift.pickup if st.is_pickup else lift.dropoff)),
+                    st.arrival,
+                    st.service_start,
+                    st.service_start + service,
+                    seats,
+                    chairs,
+                )
+            )
+        stops.append(
+            PlannedStop(StopKind.END, None, home, r.end_time, r.end_time, r.end_time, 0, 0)
+        )
+        drive, dist, _ = route_totals(pdp, r.vehicle, [(s.shipment, s.is_pickup) for s in r.stops])
+        routes.append(PlannedRoute(driver.id, tuple(stops), drive, dist))
+    return tuple(routes)

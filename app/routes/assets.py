@@ -1,0 +1,32 @@
+"""Browser libraries installed from npm (``package.json``), served by the app: never a CDN.
+
+``npm install`` (run by ``scripts/lib.sh``) puts Leaflet in ``node_modules/``; nothing is copied
+into the repository. Without it the map pages fall back to drawing routes as plain SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import send_from_directory
+from werkzeug.wrappers import Response
+
+bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+# Only these folders are served, so nothing else in node_modules leaks out.
+PACKAGES = {"leaflet": NODE_MODULES / "leaflet" / "dist"}
+
+
+@bp.get("/<package>/<path:filename>")
+def vendor(package: str, filename: str) -> Response:
+    """Serve a file of an allowed npm package's distribution folder."""
+    root = PACKAGES.get(package)
+    if root is None or not root.is_dir():
+        abort(404)
+    return send_from_directory(
+        root, filename, max_age=current_app.config.get("ASSET_MAX_AGE", 86400)
+    )

@@ -1,0 +1,96 @@
+"""Texts in and out: the log with status and errors, and the SMS simulator for training."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms import TextAreaField
+
+from app.errors import DomainError
+from app.errors import InvalidInput
+from app.models import MessageStatus
+from app.models import Resident
+from app.models import Volunteer
+from app.routes.access import editor_required
+from app.routes.forms import show_error
+from app.services import message_log
+from app.services import people
+from app.services.conversations import handle_inbound
+from app.services.phones import normalise_phone
+
+bp = Blueprint("messages", __name__, url_prefix="/messages")
+
+
+class SimulatorForm(FlaskForm):
+    phone = StringField("From (the resident's or driver's phone)")
+    body = TextAreaField("Their text")
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    """The log of texts, newest first, narrowed by person, number, status or direction."""
+    flt = message_log.MessageFilter(
+        status=request.args.get("status", ""),
+        direction=request.args.get("direction", ""),
+        phone=request.args.get("phone", "").strip(),
+        resident_id=_int_arg("resident_id"),
+        volunteer_id=_int_arg("volunteer_id"),
+    )
+    who: Resident | Volunteer | None = None
+    if flt.resident_id is not None:
+        who = people.get_resident(flt.resident_id)
+    elif flt.volunteer_id is not None:
+        who = people.get_volunteer(flt.volunteer_id)
+    return render_template(
+        "messages/index.html",
+        messages=message_log.list_messages(flt),
+        flt=flt,
+        who=who,
+        statuses=[*message_log.STATUS_GROUPS, *(s.value for s in MessageStatus)],
+    )
+
+
+@bp.route("/simulator", methods=["GET", "POST"])
+@editor_required
+def simulator() -> str | Response:
+    """Send a pretend text from a resident or driver, for training and demos."""
+    form = SimulatorForm()
+    if request.method == "GET" and request.args.get("phone"):
+        form.phone.data = request.args["phone"]
+    if form.validate_on_submit():
+        try:
+            phone = normalise_phone(form.phone.data or "")
+            body = (form.body.data or "").strip()
+            if not body:
+                msg = "Type the text they send."
+                raise InvalidInput(msg, field="body")
+            # The same pipeline as Twilio's webhook (routes/sms.py), marked simulated.
+            handle_inbound(phone, body, None, simulated=True)
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash("Simulated text received; the reply (if any) is at the top of the log.")
+            return redirect(url_for("messages.simulator", phone=phone))
+    phone_shown = request.args.get("phone", "")
+    conversation = (
+        message_log.list_messages(message_log.MessageFilter(phone=phone_shown), limit=20)
+        if phone_shown
+        else []
+    )
+    return render_template(
+        "messages/simulator.html", form=form, conversation=list(reversed(conversation))
+    )

@@ -1,0 +1,639 @@
+"""Publishing a day's rota: route texts to drivers, confirmations and reminders to residents.
+
+What a driver's text says (issue 6, "no full addresses of several people in one text"): the
+route texts sent on publishing list each stop's time, the resident's first name, the street and
+postcode (never the house number) and their needs. Only after the driver accepts (replies 1) do
+they get the full pickup address of each resident, one resident per text. So a route text that is
+read over a shoulder, forwarded, or sent to a driver who then declines never gives away where
+several vulnerable people live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.errors import Conflict
+from app.errors import NotFound
+from app.extensions import db
+from app.models import AlertKind
+from app.models import AvailabilityException
+from app.models import DriverResponse
+from app.models import LiftLeg
+from app.models import LiftRequest
+from app.models import LiftStatus
+from app.models import Message
+from app.models import MessageStatus
+from app.models import Mobility
+from app.models import Plan
+from app.models import PlanRoute
+from app.models import PlanStatus
+from app.models import PlanStop
+from app.models import Resident
+from app.models import StopKind
+from app.models import Volunteer
+from app.models.base import now_utc
+from app.services import sms_templates as words
+from app.services.messaging import add_alert
+from app.services.messaging import dispatch
+from app.services.messaging import queue_text
+
+log = logging.getLogger(__name__)
+
+# A resident is told a window, not a minute: the planned time rounded down to 5 minutes, + 15.
+PICKUP_WINDOW = dt.timedelta(minutes=15)
+# A day-before reminder is not needed right after the confirmation itself.
+REMINDER_SKIP_AFTER_CONFIRMATION = dt.timedelta(hours=6)
+ROUTE = ("plan_route", "driver_route")
+PENDING = (DriverResponse.PENDING, DriverResponse.NO_REPLY)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What publishing did: which plan it replaced and how many texts it queued."""
+
+    plan_id: int
+    superseded_id: int | None
+    drivers_texted: int
+    residents_texted: int
+    texts_queued: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentLift:
+    """One resident's planned day: the outward leg, its pickup, and the lift home."""
+
+    resident: Resident
+    lift: LiftRequest
+    driver: Volunteer
+    pickup_s: int
+    home_s: int | None
+
+    @property
+    def key(self) -> tuple[int, int, int | None]:
+        """What the resident was told: driver, pickup window, time home (minutes)."""
+        return (self.driver.id, _window_start(self.pickup_s), _minutes(self.home_s))
+
+
+def local_now(now: dt.datetime) -> dt.datetime:
+    """``now`` in the bureau's time zone."""
+    return now.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London")))
+
+
+def _minutes(seconds: int | None) -> int | None:
+    return None if seconds is None else seconds // 60
+
+
+def _window_start(seconds: int) -> int:
+    return (seconds // 300) * 5
+
+
+def pickup_window(pickup_s: int) -> tuple[str, str]:
+    """The window a resident is told: ``("9:05am", "9:20am")``."""
+    start = _window_start(pickup_s) * 60
+    return words.clock(start), words.clock(start + int(PICKUP_WINDOW.total_seconds()))
+
+
+def _place(lift: LiftRequest) -> str:
+    """Where a lift goes (or, for the lift home, where it starts), as the resident calls it."""
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    if outbound.activity is not None:
+        return f"{outbound.activity.name} at {outbound.activity.venue.name}"
+    return words.street_of(outbound.destination_address) or (outbound.destination_postcode or "")
+
+
+def _venue(lift: LiftRequest) -> str:
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    if outbound.activity is not None:
+        return outbound.activity.venue.name
+    return words.street_of(outbound.destination_address) or "the place"
+
+
+def _needs(lift: LiftRequest) -> str:
+    needs = []
+    if lift.mobility == Mobility.WHEELCHAIR:
+        needs.append("wheelchair")
+    elif lift.mobility == Mobility.WALKING_AID:
+        needs.append("walking aid")
+    if lift.escort:
+        needs.append("escort comes too")
+    return ", ".join(needs)
+
+
+def _stop_line(stop: PlanStop) -> str:
+    lift = stop.lift
+    assert lift is not None
+    first = lift.resident.first_name
+    at = words.clock(stop.service_start_s)
+    needs = _needs(lift)
+    needs_text = f" ({needs})" if needs else ""
+    home = f"{words.street_of(lift.resident.address)} {lift.resident.postcode or ''}".strip()
+    venue_code = (
+        lift.destination_postcode if lift.leg == LiftLeg.OUTBOUND else lift.pickup_postcode
+    ) or ""
+    venue = f"{_venue(lift)} {venue_code}".strip()
+    if stop.kind == StopKind.PICKUP:
+        where = home if lift.leg == LiftLeg.OUTBOUND else venue
+        return f"{at} pick up {first}{needs_text}, {where}"
+    where = f"at {venue}" if lift.leg == LiftLeg.OUTBOUND else f"home, {home}"
+    return f"{at} drop {first} {where}"
+
+
+def _lift_stops(route: PlanRoute) -> list[PlanStop]:
+    return [s for s in route.stops if s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.lift]
+
+
+def route_texts(route: PlanRoute) -> list[str]:
+    """The texts telling a driver their day: an overview, then the stops in as few texts as fit."""
+    stops = _lift_stops(route)
+    day = words.day_name(route.plan.day)
+    chunks = words.pack(
+        [_stop_line(s) for s in stops], limit=words.ROUTE_TEXT_LIMIT - len(day) - 60
+    )
+    intro = words.render(
+        "driver_route_intro",
+        driver=route.volunteer.first_name,
+        day=day,
+        pickups=sum(1 for s in stops if s.kind == StopKind.PICKUP),
+        start=words.clock(stops[0].service_start_s) if stops else "",
+        end=words.clock(stops[-1].service_start_s) if stops else "",
+        parts=len(chunks),
+    )
+    parts = [
+        words.render("driver_route_part", day=day, lines=chunk, part=n, parts=len(chunks))
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+    return [intro, *parts]
+
+
+def _signature(route: PlanRoute) -> tuple[tuple[int | None, str, int], ...]:
+    return tuple((s.lift_id, s.kind.value, s.service_start_s // 60) for s in _lift_stops(route))
+
+
+def resident_lifts(plan: Plan) -> dict[int, ResidentLift]:
+    """Each resident's planned day on ``plan``, by resident id (their first outward lift)."""
+    pickups: dict[int, PlanStop] = {}
+    drivers: dict[int, Volunteer] = {}
+    for route in plan.routes:
+        for stop in _lift_stops(route):
+            if stop.kind == StopKind.PICKUP and stop.lift_id is not None:
+                pickups[stop.lift_id] = stop
+                drivers[stop.lift_id] = route.volunteer
+    found: dict[int, ResidentLift] = {}
+    for lift_id, stop in sorted(pickups.items(), key=lambda item: item[1].service_start_s):
+        lift = stop.lift
+        assert lift is not None
+        if lift.leg != LiftLeg.OUTBOUND or lift.resident_id in found:
+            continue
+        home = next((pickups[r.id] for r in lift.return_legs if r.id in pickups), None)
+        found[lift.resident_id] = ResidentLift(
+            resident=lift.resident,
+            lift=lift,
+            driver=drivers[lift_id],
+            pickup_s=stop.service_start_s,
+            home_s=home.service_start_s if home else None,
+        )
+    return found
+
+
+def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
+    window_from, window_to = pickup_window(planned.pickup_s)
+    return words.render(
+        name,
+        name=planned.resident.first_name,
+        day=words.day_name(day),
+        driver=planned.driver.first_name,
+        window_from=window_from,
+        window_to=window_to,
+        place=_place(planned.lift),
+        home=words.clock(planned.home_s) if planned.home_s is not None else "",
+    )
+
+
+def _load_plan(plan_id: int) -> Plan:
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.routes).selectinload(PlanRoute.stops).selectinload(PlanStop.lift),
+            selectinload(Plan.routes).selectinload(PlanRoute.volunteer),
+            selectinload(Plan.unserved),
+        )
+    )
+    if plan is None:
+        msg = f"There is no plan number {plan_id}."
+        raise NotFound(msg)
+    return plan
+
+
+def published_plan_for(day: dt.date) -> Plan | None:
+    """The published plan of ``day``, if there is one."""
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.published_at.desc(), Plan.id.desc())
+    )
+
+
+def publish_plan(
+    plan_id: int, *, actor_id: int | None = None, now: dt.datetime | None = None
+) -> PublishResult:
+    """Publish the plan and queue a text to every driver and resident it changes for."""
+    now = now or now_utc()
+    plan = _load_plan(plan_id)
+    if plan.status != PlanStatus.DRAFT:
+        msg = f"This plan is already {plan.status.value}; plan the day again to change it."
+        raise Conflict(msg)
+    previous = published_plan_for(plan.day)
+    if previous is not None:
+        previous.status = PlanStatus.SUPERSEDED
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_at = now
+    stats = dict(plan.stats or {})
+    stats.pop("needs_replan", None)
+    stats["published_by_id"] = actor_id
+    plan.stats = stats
+    queued: list[Message] = []
+    day = plan.day
+
+    for route in plan.routes:
+        for stop in _lift_stops(route):
+            lift = stop.lift
+            assert lift is not None
+            if lift.status in (LiftStatus.REQUESTED, LiftStatus.UNSERVED):
+                lift.status = LiftStatus.PLANNED
+    planned_ids = {s.lift_id for r in plan.routes for s in r.stops if s.lift_id}
+    for unserved in plan.unserved:
+        if unserved.lift_id not in planned_ids and unserved.lift.status in (
+            LiftStatus.REQUESTED,
+            LiftStatus.PLANNED,
+        ):
+            unserved.lift.status = LiftStatus.UNSERVED
+            unserved.lift.status_reason = unserved.reason
+
+    # Drivers: text a route only when it is new or changed; an unchanged route keeps its answer.
+    old_routes = {r.volunteer_id: r for r in previous.routes} if previous else {}
+    drivers_texted = 0
+    for route in plan.routes:
+        old = old_routes.pop(route.volunteer_id, None)
+        if not _lift_stops(route):
+            continue
+        if old is not None and _signature(old) == _signature(route):
+            route.response = old.response
+            route.responded_at = old.responded_at
+            continue
+        route.response = DriverResponse.PENDING
+        drivers_texted += 1
+        for body in route_texts(route):
+            queued.append(
+                queue_text(
+                    route.volunteer,
+                    body,
+                    kind="driver_route",
+                    concerns=ROUTE[:1] + (route.id,),
+                    now=now,
+                )
+            )
+    for old in old_routes.values():
+        if _lift_stops(old):
+            body = words.render(
+                "driver_removed", day=words.day_name(day), driver=old.volunteer.first_name
+            )
+            queued.append(
+                queue_text(
+                    old.volunteer,
+                    body,
+                    kind="driver_removed",
+                    concerns=("plan_route", old.id),
+                    now=now,
+                )
+            )
+
+    # Residents: a confirmation when first planned, a change when the driver or times moved.
+    told = resident_lifts(previous) if previous else {}
+    residents_texted = 0
+    for resident_id, planned in resident_lifts(plan).items():
+        before = told.get(resident_id)
+        if before is not None and before.key == planned.key:
+            continue
+        name = "lift_confirmed" if before is None else "lift_changed"
+        body = _resident_text(name, planned, day)
+        residents_texted += 1
+        queued.append(
+            queue_text(
+                planned.resident, body, kind=name, concerns=("lift", planned.lift.id), now=now
+            )
+        )
+    db.session.commit()
+    texts_queued = sum(1 for m in queued if m.status == MessageStatus.QUEUED)
+    dispatch(queued)
+    log.info(
+        "published plan %s for %s: %s drivers and %s residents texted",
+        plan.id,
+        day,
+        drivers_texted,
+        residents_texted,
+    )
+    return PublishResult(
+        plan_id=plan.id,
+        superseded_id=previous.id if previous else None,
+        drivers_texted=drivers_texted,
+        residents_texted=residents_texted,
+        texts_queued=texts_queued,
+    )
+
+
+def pending_route(volunteer: Volunteer, *, now: dt.datetime) -> PlanRoute | None:
+    """The earliest published route from today on that the driver has not answered yet."""
+    today = local_now(now).date()
+    return db.session.scalar(
+        sa.select(PlanRoute)
+        .join(Plan)
+        .where(
+            PlanRoute.volunteer_id == volunteer.id,
+            PlanRoute.response.in_(PENDING),
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.day >= today,
+        )
+        .order_by(Plan.day, PlanRoute.id)
+    )
+
+
+def driver_reply(
+    volunteer: Volunteer, accept: bool, *, now: dt.datetime
+) -> tuple[str, list[Message]]:
+    """Record a driver's 1 (accept) or 2 (decline); returns the reply and texts to dispatch.
+
+    Does not commit: the inbound text's use case does.
+    """
+    route = pending_route(volunteer, now=now)
+    if route is None:
+        return words.render("driver_nothing_pending", driver=volunteer.first_name), []
+    day = route.plan.day
+    route.responded_at = now
+    queued: list[Message] = []
+    if accept:
+        route.response = DriverResponse.ACCEPTED
+        for body in pickup_address_texts(route):
+            queued.append(
+                queue_text(
+                    volunteer,
+                    body,
+                    kind="driver_address",
+                    concerns=("plan_route", route.id),
+                    now=now,
+                )
+            )
+        reply = words.render(
+            "driver_accepted", driver=volunteer.first_name, day=words.day_name(day)
+        )
+        return reply, queued
+    route.response = DriverResponse.DECLINED
+    mark_for_replanning(route, reason=f"{volunteer.full_name} declined by text", now=now)
+    add_alert(
+        AlertKind.DRIVER_DECLINED,
+        f"{volunteer.full_name} cannot drive their route on {words.day_name(day)}; "
+        "the day needs planning again without them.",
+        person=volunteer,
+        now=now,
+    )
+    return words.render("driver_declined", driver=volunteer.first_name, day=words.day_name(day)), []
+
+
+def mark_for_replanning(route: PlanRoute, *, reason: str, now: dt.datetime) -> None:
+    """Flag the route's plan for re-planning and keep its driver out of that day."""
+    plan = route.plan
+    stats = dict(plan.stats or {})
+    stats["needs_replan"] = True
+    stats["replan_reasons"] = [*stats.get("replan_reasons", []), reason]
+    plan.stats = stats
+    day_off = db.session.scalar(
+        sa.select(AvailabilityException).where(
+            AvailabilityException.volunteer_id == route.volunteer_id,
+            AvailabilityException.day == plan.day,
+            AvailabilityException.available.is_(False),
+        )
+    )
+    if day_off is None:
+        # The planner reads availability, so a day off keeps the driver out of the re-plan.
+        db.session.add(
+            AvailabilityException(
+                volunteer_id=route.volunteer_id,
+                day=plan.day,
+                available=False,
+                note=f"Declined the route by text ({local_now(now):%d %b %H:%M})",
+            )
+        )
+
+
+def pickup_address_texts(route: PlanRoute) -> list[str]:
+    """One text per resident on the route with their full pickup address (after accepting)."""
+    texts = []
+    day = words.short_day(route.plan.day)
+    homes: dict[int, int] = {}
+    for stop in _lift_stops(route):
+        lift = stop.lift
+        assert lift is not None
+        if stop.kind == StopKind.PICKUP and lift.leg == LiftLeg.RETURN and lift.outbound_id:
+            homes[lift.outbound_id] = stop.service_start_s
+    for stop in _lift_stops(route):
+        lift = stop.lift
+        assert lift is not None
+        if stop.kind != StopKind.PICKUP or lift.leg != LiftLeg.OUTBOUND:
+            continue
+        home = homes.get(lift.id)
+        texts.append(
+            words.render(
+                "driver_pickup",
+                day=day,
+                time=words.clock(stop.service_start_s),
+                name=lift.resident.full_name,
+                address=lift.pickup_address or lift.resident.address or "",
+                postcode=lift.pickup_postcode or "",
+                needs=_needs(lift),
+                place=_place(lift),
+                home=words.clock(home) if home is not None else "",
+                home_place=_venue(lift),
+            )
+        )
+    # A route of only lifts home starts at venues: its first text already says where.
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyCheck:
+    """What a check of drivers' replies did."""
+
+    reminded: int
+    alerted: int
+
+
+def check_driver_replies(*, now: dt.datetime | None = None) -> ReplyCheck:
+    """Remind drivers who have not answered their route; alert staff when still nothing."""
+    now = now or now_utc()
+    config = current_app.config
+    remind_after = dt.timedelta(minutes=int(config.get("DRIVER_REPLY_REMINDER_MIN", 120)))
+    alert_after = dt.timedelta(minutes=int(config.get("DRIVER_REPLY_ALERT_MIN", 240)))
+    today = local_now(now).date()
+    routes = db.session.scalars(
+        sa.select(PlanRoute)
+        .join(Plan)
+        .where(
+            PlanRoute.response == DriverResponse.PENDING,
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.day >= today,
+            Plan.published_at.is_not(None),
+        )
+    ).all()
+    queued: list[Message] = []
+    alerted = 0
+    for route in routes:
+        published_at = route.plan.published_at
+        assert published_at is not None
+        waited = now - published_at
+        if waited >= alert_after:
+            route.response = DriverResponse.NO_REPLY
+            alerted += 1
+            add_alert(
+                AlertKind.DRIVER_NO_REPLY,
+                f"{route.volunteer.full_name} has not answered their route for "
+                f"{words.day_name(route.plan.day)}. Please phone them.",
+                person=route.volunteer,
+                now=now,
+            )
+        elif waited >= remind_after and not _already_sent(
+            "driver_reminder", ("plan_route", route.id)
+        ):
+            body = words.render(
+                "driver_reminder",
+                driver=route.volunteer.first_name,
+                day=words.day_name(route.plan.day),
+            )
+            queued.append(
+                queue_text(
+                    route.volunteer,
+                    body,
+                    kind="driver_reminder",
+                    concerns=("plan_route", route.id),
+                    now=now,
+                )
+            )
+    db.session.commit()
+    dispatch(queued)
+    return ReplyCheck(reminded=len(queued), alerted=alerted)
+
+
+def _already_sent(
+    kind: str, concerns: tuple[str, int], *, since: dt.datetime | None = None
+) -> bool:
+    stmt = sa.select(Message.id).where(
+        Message.kind == kind,
+        Message.concerns_type == concerns[0],
+        Message.concerns_id == concerns[1],
+    )
+    if since is not None:
+        stmt = stmt.where(Message.created_at >= since)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def send_day_before_reminders(day: dt.date, *, now: dt.datetime | None = None) -> int:
+    """Remind each resident on ``day``'s published plan of their pickup window and driver."""
+    now = now or now_utc()
+    plan = published_plan_for(day)
+    if plan is None:
+        return 0
+    queued: list[Message] = []
+    for planned in resident_lifts(plan).values():
+        lift = planned.lift
+        if lift.status not in (LiftStatus.PLANNED, LiftStatus.CONFIRMED):
+            continue
+        concerns = ("lift", lift.id)
+        if _already_sent("day_before", concerns):
+            continue
+        recent = now - REMINDER_SKIP_AFTER_CONFIRMATION
+        if _already_sent("lift_confirmed", concerns, since=recent) or _already_sent(
+            "lift_changed", concerns, since=recent
+        ):
+            continue
+        body = _resident_text("day_before", planned, day)
+        queued.append(
+            queue_text(planned.resident, body, kind="day_before", concerns=concerns, now=now)
+        )
+    db.session.commit()
+    dispatch(queued)
+    return len(queued)
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> int:
+    """Send tomorrow's reminders once the configured time of day has passed (safe to repeat)."""
+    now = now or now_utc()
+    local = local_now(now)
+    hour, _, minute = str(current_app.config.get("REMINDER_TIME", "17:00")).partition(":")
+    if local.time() < dt.time(int(hour), int(minute or 0)):
+        return 0
+    return send_day_before_reminders(local.date() + dt.timedelta(days=1), now=now)
+
+
+def planned_lift_times(lifts: Sequence[LiftRequest]) -> dict[int, tuple[str, int]]:
+    """For lifts on published plans: lift id -> (driver's first name, pickup seconds)."""
+    if not lifts:
+        return {}
+    rows = db.session.execute(
+        sa.select(PlanStop.lift_id, Volunteer.first_name, PlanStop.service_start_s)
+        .join(PlanRoute, PlanStop.route_id == PlanRoute.id)
+        .join(Plan, PlanRoute.plan_id == Plan.id)
+        .join(Volunteer, PlanRoute.volunteer_id == Volunteer.id)
+        .where(
+            Plan.status == PlanStatus.PUBLISHED,
+            PlanStop.kind == StopKind.PICKUP,
+            PlanStop.lift_id.in_([lift.id for lift in lifts]),
+        )
+    ).all()
+    return {lift_id: (first, start) for lift_id, first, start in rows if lift_id is not None}
+
+
+def notify_lift_dropped(lift: LiftRequest, *, now: dt.datetime) -> list[Message]:
+    """Tell the driver and the coordinators that a lift on a published plan was dropped.
+
+    Does not commit: the use case that dropped the lift does.
+    """
+    leg_ids = [lift.id, *(r.id for r in lift.return_legs)]
+    stop = db.session.scalar(
+        sa.select(PlanStop)
+        .join(PlanRoute, PlanStop.route_id == PlanRoute.id)
+        .join(Plan, PlanRoute.plan_id == Plan.id)
+        .where(
+            Plan.status == PlanStatus.PUBLISHED,
+            PlanStop.kind == StopKind.PICKUP,
+            PlanStop.lift_id.in_(leg_ids),
+        )
+        .order_by(PlanStop.service_start_s)
+    )
+    if stop is None:
+        return []
+    route = stop.route
+    day = words.day_name(lift.day)
+    body = words.render(
+        "driver_lift_dropped",
+        day=day,
+        name=lift.resident.first_name,
+        time=words.clock(stop.service_start_s),
+        with_return=bool(lift.return_legs) and stop.lift_id == lift.id,
+    )
+    add_alert(
+        AlertKind.LIFT_CANCELLED,
+        f"{lift.resident.full_name} dropped their lift on {day} by text; "
+        f"{route.volunteer.full_name} has been told.",
+        person=lift.resident,
+        now=now,
+    )
+    return [
+        queue_text(route.volunteer, body, kind="driver_change", concerns=("lift", lift.id), now=now)
+    ]

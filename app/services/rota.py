@@ -1,0 +1,396 @@
+"""Plan a day's rota: rows → optimizer problem → solve → validate → draft plan rows.
+
+Re-planning a published day keeps pinned lifts with their drivers and prefers, at a cost set in
+the optimizer's Weights, to keep every lift with the driver and time already told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.errors import Conflict
+from app.errors import InvalidInput
+from app.errors import NotFound
+from app.extensions import db
+from app.models import BlockedPair
+from app.models import LiftLeg
+from app.models import LiftRequest
+from app.models import LiftStatus
+from app.models import Plan
+from app.models import PlanRoute
+from app.models import PlanStatus
+from app.models import PlanStop
+from app.models import StopKind
+from app.models import UnservedLift
+from app.models import Volunteer
+from app.optimizer import TravelTimes
+from app.optimizer.errors import InvalidProblem
+from app.optimizer.rota import solve_rota
+from app.optimizer.rota import validate_plan
+from app.optimizer.types import Driver
+from app.optimizer.types import Lift
+from app.optimizer.types import Problem
+from app.optimizer.types import RotaResult
+from app.optimizer.types import SolveParams
+from app.services.audit import record_change
+from app.services.lifts import expand_recurring
+from app.services.optimizer_mapping import build_problem
+from app.services.optimizer_mapping import driver_from_row
+from app.services.optimizer_mapping import lift_from_row
+from app.services.optimizer_mapping import published_position
+from app.services.people import availability_on
+from app.services.roads import travel_times_from_config
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (
+    LiftStatus.REQUESTED,
+    LiftStatus.PLANNED,
+    LiftStatus.CONFIRMED,
+    LiftStatus.UNSERVED,
+)
+
+# What a coordinator can do about each reason the solver gives (issue 7 shows these).
+FIXES = {
+    "window_impossible_alone": "Widen the pickup window or the arrival time.",
+    "exceeds_max_ride_time_alone": "Check the addresses; the trip is longer than the ride limit.",
+    "no_driver_with_valid_dbs": "Renew a driver's DBS check.",
+    "no_vehicle_large_enough": "Find a driver with more seats, or split the party.",
+    "no_accessible_vehicle": "Ask a driver with a wheelchair-accessible car to cover this day.",
+    "no_driver_matching_preferences": "Ask a driver who matches the resident's preference.",
+    "pinned_driver_unable": "Unpin the lift or change the pinned driver's hours.",
+    "no_driver_available": "Ask a driver to add hours on this day.",
+    "drivers_busy": "Ask one more driver to help at this time, or move the time.",
+    "outbound_unserved": "Plan the outward lift first; the return depends on it.",
+}
+
+
+class PlanNotValid(RuntimeError):
+    """The solver's plan broke a rule; it is not saved (a bug to report, never shown as a rota)."""
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a coordinator sees after planning."""
+
+    plan_id: int
+    lifts: int
+    served: int
+    unserved: int
+    drivers_used: int
+    drive_s: int
+    seconds: float
+
+
+def travel_times() -> TravelTimes:
+    """The app's travel times: the configured road network, else the straight-line estimate."""
+    cfg = current_app.config
+    return travel_times_from_config(
+        cfg.get("ROAD_NETWORK"),
+        current_app.instance_path,
+        max_snap_m=float(cfg.get("ROAD_MAX_SNAP_M", 500)),
+        straight_line_detour=cfg.get("STRAIGHT_LINE_DETOUR"),
+        straight_line_speed_kmh=cfg.get("STRAIGHT_LINE_SPEED_KMH"),
+        allow_download=False,
+    )
+
+
+def published_plan(day: dt.date) -> Plan | None:
+    """The plan drivers and residents were told about for ``day``, if any."""
+    return db.session.scalar(
+        sa.select(Plan).where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+    )
+
+
+def latest_plan(day: dt.date) -> Plan | None:
+    """The newest draft, else the published plan, for ``day``."""
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+
+
+def _open_lifts(day: dt.date) -> list[LiftRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(LiftRequest)
+            .where(LiftRequest.day == day, LiftRequest.status.in_(OPEN_STATUSES))
+            .options(selectinload(LiftRequest.resident))
+            .order_by(LiftRequest.id)
+        )
+    )
+
+
+def _drivers(day: dt.date) -> list[Driver]:
+    volunteers = db.session.scalars(
+        sa.select(Volunteer)
+        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
+        .order_by(Volunteer.id)
+    ).all()
+    drivers = []
+    for v in volunteers:
+        windows = availability_on(v, day)
+        if windows and v.lat is not None and v.lon is not None:
+            drivers.append(driver_from_row(v, windows))
+    return drivers
+
+
+def _last_drivers(resident_ids: set[int], day: dt.date) -> dict[int, str]:
+    """Who last drove each resident on a published day before ``day`` (continuity)."""
+    if not resident_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LiftRequest.resident_id, PlanRoute.volunteer_id, Plan.day)
+        .join(PlanStop, PlanStop.lift_id == LiftRequest.id)
+        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
+        .join(Plan, Plan.id == PlanRoute.plan_id)
+        .where(
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.day < day,
+            LiftRequest.resident_id.in_(resident_ids),
+            PlanStop.kind == StopKind.PICKUP,
+        )
+        .order_by(Plan.day)
+    ).all()
+    return {resident_id: str(volunteer_id) for resident_id, volunteer_id, _ in rows}
+
+
+def _blocked(resident_ids: set[int]) -> dict[int, frozenset[str]]:
+    rows = db.session.execute(
+        sa.select(BlockedPair.resident_id, BlockedPair.volunteer_id).where(
+            BlockedPair.resident_id.in_(resident_ids)
+        )
+    ).all()
+    out: dict[int, set[str]] = {}
+    for resident_id, volunteer_id in rows:
+        out.setdefault(resident_id, set()).add(str(volunteer_id))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def plan_day(
+    day: dt.date,
+    *,
+    actor_id: int | None = None,
+    time_limit_s: float | None = None,
+    progress: Callable[[float, float], None] | None = None,
+    travel: TravelTimes | None = None,
+) -> PlanSummary:
+    """Plan ``day`` as a draft: expand recurring lifts, solve, validate, store routes and reasons.
+
+    A draft for the same day is replaced; a published plan stays until the new one is published.
+    """
+    started = dt.datetime.now(dt.UTC)
+    expand_recurring(day)
+    rows = _open_lifts(day)
+    published = published_plan(day)
+    told = published_position(s for r in published.routes for s in r.stops) if published else {}
+    resident_ids = {r.resident_id for r in rows}
+    blocked = _blocked(resident_ids)
+    last = _last_drivers(resident_ids, day)
+    lifts: list[Lift] = []
+    unlocated: list[tuple[LiftRequest, str]] = []
+    for row in rows:
+        try:
+            lifts.append(
+                lift_from_row(
+                    row,
+                    blocked=blocked.get(row.resident_id, frozenset()),
+                    published=told.get(row.id),
+                    last_driver_id=last.get(row.resident_id),
+                )
+            )
+        except (InvalidInput, InvalidProblem) as exc:
+            unlocated.append((row, str(exc)))
+    drivers = _drivers(day)
+    if not drivers and not lifts:
+        msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
+        raise InvalidInput(msg, field="day")
+    problem = build_problem(day, lifts, drivers)
+    travel = travel or travel_times()
+    limit = time_limit_s or float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
+    params = SolveParams(time_limit_s=limit)
+    result = _solve_keeping_returns_with_outbound(problem, travel, params, rows, progress)
+    violations = validate_plan(result[0], travel, result[1])
+    if violations:
+        log.error("plan for %s broke rules: %s", day, violations)
+        msg = f"The plan for {day} broke {len(violations)} rules and was not saved."
+        raise PlanNotValid(msg)
+    plan = _store(day, result[1], rows, unlocated, result[2], based_on=published, actor_id=actor_id)
+    elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    plan.stats = {**result[1].stats, "planning_s": round(elapsed, 2)}
+    record_change(actor_id=actor_id, action="plan", entity=plan)
+    db.session.commit()
+    served = sum(1 for r in result[1].routes for s in r.stops if s.kind.value == "pickup")
+    return PlanSummary(
+        plan_id=plan.id,
+        lifts=len(rows),
+        served=served,
+        unserved=len(rows) - served,
+        drivers_used=len({r.driver_id for r in result[1].routes if len(r.stops) > 2}),
+        drive_s=result[1].drive_s,
+        seconds=round(elapsed, 2),
+    )
+
+
+def _solve_keeping_returns_with_outbound(
+    problem: Problem,
+    travel: TravelTimes,
+    params: SolveParams,
+    rows: list[LiftRequest],
+    progress: Callable[[float, float], None] | None,
+) -> tuple[Problem, RotaResult, dict[int, str]]:
+    """Solve; if a return leg is planned whose outward leg is not, drop it and solve again.
+
+    A driver must never be sent to collect someone from a place they were never taken to.
+    """
+    result = solve_rota(problem, travel, params, progress=progress)
+    served = {s.lift_id for r in result.routes for s in r.stops if s.lift_id is not None}
+    orphaned: dict[int, str] = {}
+    for row in rows:
+        if row.leg == LiftLeg.RETURN and str(row.id) in served:
+            outbound_id = row.outbound_id
+            outbound = next((r for r in rows if r.id == outbound_id), None)
+            if outbound is not None and str(outbound.id) not in served:
+                orphaned[row.id] = "outbound_unserved"
+    if not orphaned:
+        return problem, result, {}
+    kept = tuple(lift for lift in problem.lifts if int(lift.id) not in orphaned)
+    smaller = build_problem(
+        problem.day,
+        kept,
+        problem.drivers,
+        ride_factor=problem.ride_factor,
+        ride_extra_s=problem.ride_extra_s,
+    )
+    again = SolveParams(time_limit_s=max(2.0, params.time_limit_s / 2), seed=params.seed)
+    return smaller, solve_rota(smaller, travel, again, progress=progress), orphaned
+
+
+def _store(
+    day: dt.date,
+    result: RotaResult,
+    rows: list[LiftRequest],
+    unlocated: list[tuple[LiftRequest, str]],
+    orphaned: dict[int, str],
+    *,
+    based_on: Plan | None,
+    actor_id: int | None,
+) -> Plan:
+    for old in db.session.scalars(
+        sa.select(Plan).where(Plan.day == day, Plan.status == PlanStatus.DRAFT)
+    ):
+        db.session.delete(old)
+    db.session.flush()
+    plan = Plan(
+        day=day,
+        status=PlanStatus.DRAFT,
+        created_by_id=actor_id,
+        based_on_id=based_on.id if based_on else None,
+        solver_status=result.status.value,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    by_driver: dict[str, PlanRoute] = {}
+    for route in result.routes:
+        if not any(s.lift_id for s in route.stops):
+            continue  # a driver who drives nobody is not on the rota
+        plan_route = by_driver.get(route.driver_id)
+        if plan_route is None:
+            plan_route = PlanRoute(
+                plan_id=plan.id, volunteer_id=int(route.driver_id), drive_s=0, distance_m=0
+            )
+            db.session.add(plan_route)
+            by_driver[route.driver_id] = plan_route
+        plan_route.drive_s += route.drive_s
+        plan_route.distance_m += route.distance_m
+        # A driver free twice a day has two routes; they are kept as one, in time order.
+        for stop in route.stops:
+            plan_route.stops.append(
+                PlanStop(
+                    seq=len(plan_route.stops),
+                    kind=StopKind(stop.kind.value),
+                    lift_id=int(stop.lift_id) if stop.lift_id else None,
+                    lat=stop.location.lat,
+                    lon=stop.location.lon,
+                    arrival_s=stop.arrival_s,
+                    service_start_s=stop.service_start_s,
+                    departure_s=stop.departure_s,
+                    load_seats=stop.load_seats,
+                    load_wheelchairs=stop.load_wheelchairs,
+                )
+            )
+    for unserved in result.unserved:
+        db.session.add(
+            UnservedLift(
+                plan_id=plan.id,
+                lift_id=int(unserved.lift_id),
+                reason=unserved.reason.value,
+                detail=unserved.detail[:500],
+            )
+        )
+    for row, detail in unlocated:
+        db.session.add(
+            UnservedLift(plan_id=plan.id, lift_id=row.id, reason="no_location", detail=detail[:500])
+        )
+    for lift_id in orphaned:
+        db.session.add(
+            UnservedLift(
+                plan_id=plan.id,
+                lift_id=lift_id,
+                reason="outbound_unserved",
+                detail="The outward lift could not be planned, so the return is left out too.",
+            )
+        )
+    db.session.flush()
+    return plan
+
+
+def get_plan(plan_id: int) -> Plan:
+    """Return the plan or raise NotFound."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        msg = f"There is no plan number {plan_id}."
+        raise NotFound(msg)
+    return plan
+
+
+def pin_lift(lift_id: int, volunteer_id: int | None, *, actor_id: int | None = None) -> LiftRequest:
+    """Pin a lift to a driver (or unpin with None); the next plan keeps it with them."""
+    lift = db.session.get(LiftRequest, lift_id)
+    if lift is None:
+        msg = f"There is no lift number {lift_id}."
+        raise NotFound(msg)
+    if not lift.is_open:
+        msg = f"This lift is {lift.status.value.replace('_', ' ')}; it cannot be pinned."
+        raise Conflict(msg)
+    if volunteer_id is not None:
+        driver = db.session.get(Volunteer, volunteer_id)
+        if driver is None or not driver.is_driver:
+            msg = f"Volunteer {volunteer_id} is not a driver."
+            raise InvalidInput(msg, field="volunteer_id")
+        if not driver.dbs_valid_on(lift.day):
+            msg = f"{driver.full_name}'s DBS check is not valid on {lift.day:%-d %B}."
+            raise InvalidInput(msg, field="volunteer_id")
+        if lift.wheelchair and not driver.wheelchair_accessible:
+            msg = f"{driver.full_name}'s car does not take a wheelchair."
+            raise InvalidInput(msg, field="volunteer_id")
+    old = lift.pinned_volunteer_id
+    lift.pinned_volunteer_id = volunteer_id
+    record_change(
+        actor_id=actor_id,
+        action="pin",
+        entity=lift,
+        changes={"pinned_volunteer_id": (old, volunteer_id)},
+    )
+    db.session.commit()
+    return lift

@@ -1,0 +1,492 @@
+"""What the rota page and the run sheets show: a day's plan as routes, timelines, map shapes.
+
+Read-only: it loads a plan with everything the pages need in a few queries and turns it into
+small dataclasses, so the templates never trigger lazy loads (the rota page with 40 routes must
+answer fast, issue 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Activity
+from app.models import DriverResponse
+from app.models import LiftLeg
+from app.models import LiftRequest
+from app.models import Mobility
+from app.models import Plan
+from app.models import PlanRoute
+from app.models import PlanStatus
+from app.models import PlanStop
+from app.models import Resident
+from app.models import StopKind
+from app.models import UnservedLift
+from app.models import Volunteer
+from app.services.people import availability_on
+from app.services.rota import FIXES
+
+# Distinguishable on screen and for the common colour-blindnesses (Okabe-Ito, then Tol).
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#332288",
+    "#882255",
+    "#117733",
+    "#AA4499",
+    "#44AA99",
+    "#999933",
+)
+REASON_TEXT = {
+    "window_impossible_alone": "The time asked for cannot be met, even by a driver on their own.",
+    "exceeds_max_ride_time_alone": "The trip is longer than the ride-time limit, even alone.",
+    "no_driver_with_valid_dbs": "No driver with a valid DBS check is free.",
+    "no_vehicle_large_enough": "No car has enough seats for the party.",
+    "no_accessible_vehicle": "No wheelchair-accessible car is free.",
+    "no_driver_matching_preferences": "No free driver matches the resident's preferences.",
+    "pinned_driver_unable": "The driver it is pinned to cannot take it.",
+    "no_driver_available": "No driver is free at that time.",
+    "drivers_busy": "Every free driver is busy with other lifts then.",
+    "outbound_unserved": "The outward lift could not be planned, so the return is not either.",
+}
+SECONDS_PER_DAY = 24 * 3600
+
+
+def clock(seconds: int | None) -> str:
+    """``HH:MM`` for seconds after local midnight."""
+    if seconds is None:
+        return ""
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def lift_needs(lift: LiftRequest) -> str:
+    """Wheelchair, walking aid, escort: what the driver must know, in words."""
+    bits = []
+    if lift.mobility.value == "wheelchair":
+        bits.append("wheelchair")
+    elif lift.mobility.value == "walking_aid":
+        bits.append("walking aid")
+    if lift.escort:
+        bits.append("with escort")
+    return ", ".join(bits)
+
+
+@dataclass(frozen=True)
+class StopView:
+    """One stop as the page shows it."""
+
+    seq: int
+    kind: str
+    arrival_s: int
+    service_start_s: int
+    departure_s: int
+    lat: float
+    lon: float
+    lift_id: int | None
+    resident_id: int | None
+    resident_name: str
+    resident_phone: str
+    address: str
+    postcode: str
+    place: str
+    needs: str
+    notes: str
+    pinned: bool
+    leg: str
+
+    @property
+    def time(self) -> str:
+        return clock(self.service_start_s)
+
+
+@dataclass(frozen=True)
+class RouteView:
+    """A driver's day: stops in order, totals, the answer to the text, a colour."""
+
+    id: int
+    volunteer_id: int
+    driver_name: str
+    driver_phone: str
+    car: str
+    response: str
+    colour: str
+    stops: tuple[StopView, ...]
+    drive_s: int
+    distance_m: int
+
+    @property
+    def lift_stops(self) -> tuple[StopView, ...]:
+        return tuple(s for s in self.stops if s.lift_id is not None)
+
+    @property
+    def lifts(self) -> int:
+        return sum(1 for s in self.stops if s.kind == "pickup")
+
+    @property
+    def start_s(self) -> int:
+        return self.stops[0].departure_s if self.stops else 0
+
+    @property
+    def end_s(self) -> int:
+        return self.stops[-1].arrival_s if self.stops else 0
+
+
+@dataclass(frozen=True)
+class UnservedView:
+    """A lift the plan leaves behind, why, and what would fix it."""
+
+    lift: LiftRequest
+    reason: str
+    reason_text: str
+    detail: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class DayView:
+    """Everything the rota page shows for one day."""
+
+    day: dt.date
+    plan: Plan | None
+    published: Plan | None
+    routes: tuple[RouteView, ...]
+    unserved: tuple[UnservedView, ...]
+    timeline_start_s: int
+    timeline_end_s: int
+
+    @property
+    def is_draft(self) -> bool:
+        return self.plan is not None and self.plan.status == PlanStatus.DRAFT
+
+    @property
+    def needs_replan(self) -> bool:
+        return bool(self.plan is not None and (self.plan.stats or {}).get("needs_replan"))
+
+    @property
+    def responses(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.routes:
+            if r.lifts:
+                counts[r.response] = counts.get(r.response, 0) + 1
+        return counts
+
+    def percent(self, seconds: int) -> float:
+        """Where ``seconds`` falls on the timeline, 0–100."""
+        span = max(1, self.timeline_end_s - self.timeline_start_s)
+        return round(100.0 * (seconds - self.timeline_start_s) / span, 2)
+
+    def map_data(self) -> dict[str, Any]:
+        """Routes and unserved pickups as plain JSON for the map script."""
+        return {
+            "routes": [
+                {
+                    "id": r.id,
+                    "driver": r.driver_name,
+                    "colour": r.colour,
+                    "points": [[round(s.lat, 5), round(s.lon, 5)] for s in r.stops],
+                    "stops": [
+                        [s.kind[0], s.time, s.resident_name]
+                        for s in r.stops
+                        if s.lift_id is not None
+                    ],
+                }
+                for r in self.routes
+                if r.lifts
+            ],
+            "unserved": [
+                [
+                    round(u.lift.pickup_lat or 0.0, 5),
+                    round(u.lift.pickup_lon or 0.0, 5),
+                    u.lift.resident.full_name,
+                    u.reason_text,
+                ]
+                for u in self.unserved
+                if u.lift.pickup_lat is not None
+            ],
+        }
+
+
+def _plan_query(plan_id: int) -> Plan | None:
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(
+            selectinload(Plan.unserved)
+            .selectinload(UnservedLift.lift)
+            .options(
+                selectinload(LiftRequest.resident), selectinload(LiftRequest.pinned_volunteer)
+            ),
+        )
+    )
+
+
+def _route_rows(where: Any) -> tuple[RouteView, ...]:
+    """Routes and their stops in two flat queries: with 40 routes and 500 stops, building ORM
+    objects costs more than the page is allowed (issue 7: p95 ≤ 150 ms)."""
+    routes = db.session.execute(
+        sa.select(
+            PlanRoute.id,
+            PlanRoute.volunteer_id,
+            PlanRoute.response,
+            PlanRoute.drive_s,
+            PlanRoute.distance_m,
+            Volunteer.first_name,
+            Volunteer.last_name,
+            Volunteer.phone,
+            Volunteer.car_seats,
+            Volunteer.wheelchair_spaces,
+        )
+        .join(Volunteer, Volunteer.id == PlanRoute.volunteer_id)
+        .where(where)
+        .order_by(PlanRoute.id)
+    ).all()
+    if not routes:
+        return ()
+    stops: dict[int, list[StopView]] = {r.id: [] for r in routes}
+    rows = db.session.execute(
+        sa.select(
+            PlanStop.route_id,
+            PlanStop.seq,
+            PlanStop.kind,
+            PlanStop.arrival_s,
+            PlanStop.service_start_s,
+            PlanStop.departure_s,
+            PlanStop.lat,
+            PlanStop.lon,
+            LiftRequest.id.label("lift_id"),
+            LiftRequest.leg,
+            LiftRequest.mobility,
+            LiftRequest.escort,
+            LiftRequest.notes,
+            LiftRequest.pinned_volunteer_id,
+            LiftRequest.pickup_address,
+            LiftRequest.pickup_postcode,
+            LiftRequest.destination_address,
+            LiftRequest.destination_postcode,
+            Resident.id.label("resident_id"),
+            Resident.first_name,
+            Resident.last_name,
+            Resident.phone,
+            Activity.name.label("activity"),
+        )
+        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
+        .outerjoin(LiftRequest, LiftRequest.id == PlanStop.lift_id)
+        .outerjoin(Resident, Resident.id == LiftRequest.resident_id)
+        .outerjoin(Activity, Activity.id == LiftRequest.activity_id)
+        .where(where)
+        .order_by(PlanStop.route_id, PlanStop.seq)
+    ).all()
+    for row in rows:
+        kind = StopKind(row.kind).value
+        pickup = kind == "pickup"
+        lifted = row.lift_id is not None
+        needs = []
+        if lifted and row.mobility == Mobility.WHEELCHAIR:
+            needs.append("wheelchair")
+        elif lifted and row.mobility == Mobility.WALKING_AID:
+            needs.append("walking aid")
+        if lifted and row.escort:
+            needs.append("with escort")
+        stops[row.route_id].append(
+            StopView(
+                seq=row.seq,
+                kind=kind,
+                arrival_s=row.arrival_s,
+                service_start_s=row.service_start_s,
+                departure_s=row.departure_s,
+                lat=row.lat,
+                lon=row.lon,
+                lift_id=row.lift_id,
+                resident_id=row.resident_id,
+                resident_name=f"{row.first_name} {row.last_name}" if lifted else "",
+                resident_phone=(row.phone or "") if lifted else "",
+                address=((row.pickup_address if pickup else row.destination_address) or "")
+                if lifted
+                else "home",
+                postcode=((row.pickup_postcode if pickup else row.destination_postcode) or "")
+                if lifted
+                else "",
+                place=row.activity or "",
+                needs=", ".join(needs),
+                notes=(row.notes or "") if lifted else "",
+                pinned=row.pinned_volunteer_id is not None,
+                leg=LiftLeg(row.leg).value if lifted else "",
+            )
+        )
+    views = [
+        RouteView(
+            id=r.id,
+            volunteer_id=r.volunteer_id,
+            driver_name=f"{r.first_name} {r.last_name}",
+            driver_phone=r.phone or "",
+            car=f"{r.car_seats} seats"
+            + (f", {r.wheelchair_spaces} wheelchair" if r.wheelchair_spaces else ""),
+            response=DriverResponse(r.response).value,
+            colour=PALETTE[i % len(PALETTE)],
+            stops=tuple(stops[r.id]),
+            drive_s=r.drive_s,
+            distance_m=r.distance_m,
+        )
+        for i, r in enumerate(routes)
+    ]
+    views.sort(key=lambda v: (v.start_s, v.driver_name.split(" ")[-1]))
+    return tuple(views)
+
+
+def _unserved(plan: Plan) -> tuple[UnservedView, ...]:
+    rows = sorted(
+        plan.unserved,
+        key=lambda u: (
+            u.lift.pickup_earliest or u.lift.arrive_by or dt.time(0),
+            u.lift.resident.last_name,
+        ),
+    )
+    return tuple(
+        UnservedView(
+            lift=u.lift,
+            reason=u.reason,
+            reason_text=REASON_TEXT.get(u.reason, u.reason.replace("_", " ").capitalize() + "."),
+            detail=u.detail,
+            fix=FIXES.get(u.reason, "Look at the lift's times and the drivers free that day."),
+        )
+        for u in rows
+    )
+
+
+def day_view(day: dt.date, *, plan_id: int | None = None) -> DayView:
+    """The newest draft (else the published plan) of ``day``, or ``plan_id`` if given."""
+    published_id = db.session.scalar(
+        sa.select(Plan.id)
+        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+    if plan_id is None:
+        plan_id = db.session.scalar(
+            sa.select(Plan.id)
+            .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
+            .order_by(Plan.id.desc())
+            .limit(1)
+        )
+    plan = _plan_query(plan_id) if plan_id is not None else None
+    published = db.session.get(Plan, published_id) if published_id is not None else None
+    routes = _route_rows(PlanRoute.plan_id == plan.id) if plan is not None else ()
+    unserved = _unserved(plan) if plan is not None else ()
+    busy = [r for r in routes if r.lifts]
+    if busy:
+        first = min(r.start_s for r in busy)
+        last = max(r.end_s for r in busy)
+    else:
+        first, last = 8 * 3600, 18 * 3600
+    # Whole hours either side, so the scale reads 07:00 … 18:00.
+    start = max(0, (first // 3600) * 3600)
+    end = min(SECONDS_PER_DAY, math.ceil(last / 3600) * 3600)
+    if end <= start:
+        end = start + 3600
+    return DayView(
+        day=day,
+        plan=plan,
+        published=published,
+        routes=routes,
+        unserved=unserved,
+        timeline_start_s=start,
+        timeline_end_s=end,
+    )
+
+
+def route_view(route_id: int) -> tuple[dt.date, RouteView]:
+    """One route of a plan, with its day, or NotFound."""
+    route = db.session.get(PlanRoute, route_id)
+    if route is None:
+        msg = f"There is no route number {route_id}."
+        raise NotFound(msg)
+    (view,) = _route_rows(PlanRoute.id == route_id)
+    return route.plan.day, view
+
+
+@dataclass(frozen=True)
+class DriverChoice:
+    """A driver a lift could be pinned to, with why they might not suit."""
+
+    id: int
+    name: str
+    windows: str
+    warning: str
+
+
+def driver_choices(lift: LiftRequest) -> list[DriverChoice]:
+    """Active drivers for the lift's day: free ones first, with warnings staff should see."""
+    drivers = db.session.scalars(
+        sa.select(Volunteer)
+        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
+        .order_by(Volunteer.last_name, Volunteer.first_name)
+    ).all()
+    out: list[DriverChoice] = []
+    for v in drivers:
+        windows = availability_on(v, lift.day)
+        warning = ""
+        if not v.dbs_valid_on(lift.day):
+            warning = "DBS not valid that day"
+        elif lift.wheelchair and not v.wheelchair_accessible:
+            warning = "car takes no wheelchair"
+        elif not windows:
+            warning = "not free that day"
+        out.append(
+            DriverChoice(
+                id=v.id,
+                name=v.full_name,
+                windows=", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in windows),
+                warning=warning,
+            )
+        )
+    out.sort(key=lambda c: (c.warning != "", c.name))
+    return out
+
+
+@dataclass(frozen=True)
+class SvgMap:
+    """A route drawn as an SVG polyline: for run sheets, printable in black and white."""
+
+    width: int
+    height: int
+    points: tuple[tuple[float, float], ...]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
+
+
+def svg_map(
+    coords: Sequence[tuple[float, float]], *, width: int = 320, height: int = 220, pad: int = 16
+) -> SvgMap:
+    """Project (lat, lon) points to an SVG box (equirectangular, fine for a borough)."""
+    if not coords:
+        return SvgMap(width, height, ())
+    lats = [c[0] for c in coords]
+    lons = [c[1] for c in coords]
+    kx = math.cos(math.radians(sum(lats) / len(lats)))
+    min_x, max_x = min(lons) * kx, max(lons) * kx
+    min_y, max_y = min(lats), max(lats)
+    span = max(max_x - min_x, max_y - min_y, 1e-4)
+    scale = min((width - 2 * pad) / span, (height - 2 * pad) / span)
+    off_x = (width - (max_x - min_x) * scale) / 2
+    off_y = (height - (max_y - min_y) * scale) / 2
+    pts = tuple(
+        (off_x + (lon * kx - min_x) * scale, height - (off_y + (lat - min_y) * scale))
+        for lat, lon in coords
+    )
+    return SvgMap(width, height, pts)
