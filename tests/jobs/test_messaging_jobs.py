@@ -118,7 +118,7 @@ def test_the_job_and_a_sweep_racing_send_once(
 
 
 def test_cron_registers_the_periodic_jobs(app: Flask, redis: fakeredis.FakeRedis) -> None:
-    """RQ's cron scheduler gets the sweep, the driver check and the reminder check."""
+    """RQ's cron scheduler gets the sweep, the driver and reminder checks, and check-ins."""
     cron = build_cron(app, redis)
     jobs = {job.func_name: job for job in cron.get_jobs()}
     assert set(jobs) == {

@@ -139,3 +139,38 @@ def test_cli_plans_a_day(runner, db):
 def test_clock_formats_seconds_after_midnight():
     """09:05 is 32,700 seconds after midnight."""
     assert clock(9 * 3600 + 5 * 60 + 59) == "09:05"
+
+
+def test_replanning_a_published_day_keeps_what_people_were_told(db):
+    """After publishing, a new lift is fitted in without moving the lifts already promised."""
+    from app.services.publishing import publish_plan
+
+    north = make_volunteer(first_name="North", lat=VALENCE[0], lon=VALENCE[1])
+    south = make_volunteer(first_name="South", lat=DAGENHAM[0], lon=DAGENHAM[1])
+    first = [
+        make_lift(make_resident(first_name=f"R{i}"), day=TUESDAY, arrive_by=dt.time(10 + i))
+        for i in range(4)
+    ]
+    plan = db.session.get(Plan, rota.plan_day(TUESDAY, time_limit_s=1).plan_id)
+    publish_plan(plan.id)
+    told = {
+        s.lift_id: (r.volunteer_id, s.service_start_s)
+        for r in plan.routes
+        for s in r.stops
+        if s.kind == StopKind.PICKUP
+    }
+    assert set(told) == {lift.id for lift in first}
+    extra = make_lift(make_resident(first_name="Late"), day=TUESDAY, arrive_by=dt.time(15))
+    again = db.session.get(Plan, rota.plan_day(TUESDAY, time_limit_s=1).plan_id)
+    assert again.based_on_id == plan.id and again.status == PlanStatus.DRAFT
+    now = {
+        s.lift_id: (r.volunteer_id, s.service_start_s)
+        for r in again.routes
+        for s in r.stops
+        if s.kind == StopKind.PICKUP
+    }
+    assert extra.id in now
+    for lift_id, (driver, start_s) in told.items():
+        assert now[lift_id][0] == driver, "a promised lift moved to another driver"
+        assert abs(now[lift_id][1] - start_s) <= 600, "a promised pickup moved by over 10 minutes"
+    assert {north.id, south.id} >= {d for d, _ in now.values()}
