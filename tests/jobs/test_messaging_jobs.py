@@ -125,10 +125,12 @@ def test_cron_registers_the_periodic_jobs(app: Flask, redis: fakeredis.FakeRedis
         "app.jobs.messaging.sweep_outbox",
         "app.jobs.messaging.check_driver_replies",
         "app.jobs.messaging.send_due_reminders",
+        "app.jobs.befriending.send_checkin_reminders",
     }
     assert jobs["app.jobs.messaging.sweep_outbox"].interval == app.config["SMS_SWEEP_INTERVAL_S"]
     cron.enqueue_jobs()  # interval jobs run at once on start
     assert len(Queue("sms", connection=redis).job_ids) == 3
+    assert len(Queue("default", connection=redis).job_ids) == 1
     work(redis)
 
 
