@@ -33,3 +33,11 @@ def register_blueprints(app: Flask) -> None:
         sms,
     ):
         app.register_blueprint(module.bp)
+    register_template_filters(app)
+
+
+def register_template_filters(app: Flask) -> None:
+    """Filters the pages share: phone numbers written the British way (07700 900123)."""
+    from app.services.phones import display_phone
+
+    app.add_template_filter(display_phone, "phone")

@@ -44,6 +44,7 @@ from app.services import sms_templates as words
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
+from app.services.rota import published_plan
 
 log = logging.getLogger(__name__)
 
@@ -233,15 +234,6 @@ def _load_plan(plan_id: int) -> Plan:
     return plan
 
 
-def published_plan_for(day: dt.date) -> Plan | None:
-    """The published plan of ``day``, if there is one."""
-    return db.session.scalar(
-        sa.select(Plan)
-        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc(), Plan.id.desc())
-    )
-
-
 def publish_plan(
     plan_id: int, *, actor_id: int | None = None, now: dt.datetime | None = None
 ) -> PublishResult:
@@ -251,7 +243,7 @@ def publish_plan(
     if plan.status != PlanStatus.DRAFT:
         msg = f"This plan is already {plan.status.value}; plan the day again to change it."
         raise Conflict(msg)
-    previous = published_plan_for(plan.day)
+    previous = published_plan(plan.day)
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
@@ -546,7 +538,7 @@ def _already_sent(
 def send_day_before_reminders(day: dt.date, *, now: dt.datetime | None = None) -> int:
     """Remind each resident on ``day``'s published plan of their pickup window and driver."""
     now = now or now_utc()
-    plan = published_plan_for(day)
+    plan = published_plan(day)
     if plan is None:
         return 0
     queued: list[Message] = []

@@ -105,7 +105,10 @@ def travel_times() -> TravelTimes:
 def published_plan(day: dt.date) -> Plan | None:
     """The plan drivers and residents were told about for ``day``, if any."""
     return db.session.scalar(
-        sa.select(Plan).where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+        sa.select(Plan)
+        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.published_at.desc(), Plan.id.desc())
+        .limit(1)
     )
 
 

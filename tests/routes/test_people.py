@@ -27,7 +27,7 @@ def test_coordinator_registers_a_resident(client, coordinator, db):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Joan Smith" in page and "+447700900123" in page
+    assert "Joan Smith" in page and "07700 900123" in page
 
 
 def test_bad_phone_is_answered_next_to_the_field_and_the_form_kept(client, coordinator, db):

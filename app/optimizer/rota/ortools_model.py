@@ -33,7 +33,6 @@ import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp
 from ortools.constraint_solver import routing_enums_pb2
 
-from app.optimizer.rota import lns
 from app.optimizer.rota.pdptw import HORIZON
 from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpRoute
@@ -595,16 +594,7 @@ def _search(
         else:
             failures += 1
     iterations = 0
-    extra_stats: dict[str, float] = {}
-    if eliminate and params.ruin_recreate and lns.supports(p) and best.routes:
-        # Pure-Python ruin and recreate: thousands of iterations instead of tens.
-        improved = lns.improve(p, best, time.monotonic() + max(0.0, left()), seed=params.seed)
-        if improved is not None:
-            polished, lns_stats = improved
-            extra_stats.update(lns_stats)
-            if solution_key(p, polished) < solution_key(p, best):
-                best = polished
-    elif eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
+    if eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
         polished, iterations = _ruin_and_recreate(
             p, params, best, time.monotonic() + left(), report()
         )
@@ -622,7 +612,6 @@ def _search(
         if continued is not None and solution_key(p, continued) < solution_key(p, best):
             best = continued
     stats = dict(best.stats)
-    stats.update(extra_stats)
     stats["elimination_attempts"] = float(attempts)
     stats["routes_eliminated"] = float(successes)
     stats["ruin_recreate_iterations"] = float(iterations)
