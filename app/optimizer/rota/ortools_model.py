@@ -13,6 +13,12 @@ why is in ``notes/ortools-pdptw.md``; the choices here, in short:
   OR-Tools re-insert them and descend to a local optimum, keep improvements (record-to-record).
   Guided local search alone kept returning to the same local optimum on Li & Lim; this cut the
   mean distance gap on the hard instances from about 16 % to about 5 % (issue 4 report);
+* when :func:`~app.optimizer.rota.lns.supports` the problem (one window per stop, no ride-time
+  or duration limits: Li & Lim, plain VROOM shipments), OR-Tools only builds the first
+  solution (``_LNS_FIRST_SHARE`` of the time) and the pure-Python search of
+  :mod:`~app.optimizer.rota.lns` does route elimination and ruin and recreate with thousands
+  of iterations instead of tens (issue 4, round 2: 43 -> 50+ of 56 Li & Lim instances at the
+  best-known vehicle count);
 * with ``workers=2`` a second search (tabu search, next seed) runs in a child process and the
   better of the two is kept;
 * routes are timed afterwards by :func:`~app.optimizer.rota.pdptw.schedule_route` (leave as late
@@ -33,6 +39,7 @@ import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp
 from ortools.constraint_solver import routing_enums_pb2
 
+from app.optimizer.rota import lns
 from app.optimizer.rota.pdptw import HORIZON
 from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpRoute
@@ -60,6 +67,7 @@ _MIN_ATTEMPT_S = 0.2
 _RUIN_MAX = 12
 _DESCENT_S = 1.0
 _RRT_SLACK = 0.01
+_LNS_FIRST_SHARE = 0.1
 
 
 @dataclass(slots=True)
@@ -557,6 +565,10 @@ def _search(
     # Large days (hundreds of lifts with ride-time limits) need a longer first search to insert
     # every lift; a warm restart does not make up for it (issue 4 borough day).
     share = _FIRST_SHARE if len(p.shipments) <= _LARGE else _FIRST_SHARE_LARGE
+    fast = eliminate and params.ruin_recreate and lns.supports(p)
+    if fast:
+        # The pure-Python search eliminates routes itself, far faster (issue 4 round 2).
+        share = _LNS_FIRST_SHARE
     best = _solve_model(m, params, total * share if eliminate else total, None, report())
     if best is None:
         return PdpSolution((), tuple(range(len(p.shipments))), 0, {"no_solution": 1.0})
@@ -564,7 +576,13 @@ def _search(
     attempts = successes = failures = 0
     tried: set[int] = set()
     # Serving requests comes first: while some are unserved, never take vehicles away.
-    while eliminate and len(best.routes) > 1 and failures < _MAX_FAILURES and not best.unserved:
+    while (
+        eliminate
+        and not fast
+        and len(best.routes) > 1
+        and failures < _MAX_FAILURES
+        and not best.unserved
+    ):
         budget = left() - reserve
         if budget < _MIN_ATTEMPT_S:
             break
@@ -594,7 +612,16 @@ def _search(
         else:
             failures += 1
     iterations = 0
-    if eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
+    extra_stats: dict[str, float] = {}
+    if fast and best.routes:
+        # Pure-Python ruin and recreate: thousands of iterations instead of tens.
+        improved = lns.improve(p, best, time.monotonic() + max(0.0, left()), seed=params.seed)
+        if improved is not None:
+            polished, lns_stats = improved
+            extra_stats.update(lns_stats)
+            if solution_key(p, polished) < solution_key(p, best):
+                best = polished
+    elif eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
         polished, iterations = _ruin_and_recreate(
             p, params, best, time.monotonic() + left(), report()
         )
@@ -612,6 +639,7 @@ def _search(
         if continued is not None and solution_key(p, continued) < solution_key(p, best):
             best = continued
     stats = dict(best.stats)
+    stats.update(extra_stats)
     stats["elimination_attempts"] = float(attempts)
     stats["routes_eliminated"] = float(successes)
     stats["ruin_recreate_iterations"] = float(iterations)
