@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
-
-# (module, attribute) of each command group; areas add theirs here.
-COMMAND_GROUPS = [
-    ("app.commands.users", "users_cli"),
-    ("app.commands.geo", "geo_cli"),
-    ("app.commands.demo", "demo_cli"),
-    ("app.commands.roads", "roads_cli"),
-    ("app.commands.rota", "rota_cli"),
-    ("app.commands.sms", "sms_cli"),
-    ("app.commands.befriending", "befriending_cli"),
-    ("app.commands.worker", "worker_cli"),
-]
 
 
 def register_commands(app: Flask) -> None:
-    """Add every command group that exists to ``app.cli``."""
-    for module_name, attr in COMMAND_GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that area has not landed yet
-            raise
-        command = getattr(module, attr)
+    """Add every area's command group to ``app.cli``."""
+    from app.commands.befriending import befriending_cli
+    from app.commands.demo import demo_cli
+    from app.commands.geo import geo_cli
+    from app.commands.roads import roads_cli
+    from app.commands.rota import rota_cli
+    from app.commands.sms import sms_cli
+    from app.commands.users import users_cli
+    from app.commands.worker import worker_cli
+
+    for command in (
+        users_cli,
+        geo_cli,
+        demo_cli,
+        roads_cli,
+        rota_cli,
+        sms_cli,
+        befriending_cli,
+        worker_cli,
+    ):
         app.cli.add_command(command)

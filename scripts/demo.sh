@@ -13,10 +13,8 @@ if [ -f "$SHARED/data/lbbd_postcodes.csv" ]; then
 fi
 say "loading the demo borough"
 flask demo load
-if flask rota --help >/dev/null 2>&1; then
-  say "planning tomorrow"
-  flask rota plan --date "$(date -d tomorrow +%F)" || echo "planning failed; the app still starts"
-fi
+say "planning tomorrow"
+flask rota plan --date "$(date -d tomorrow +%F)" || echo "planning failed; the app still starts"
 if ! flask users list 2>/dev/null | grep -q demo@bureau.example; then
   flask users create demo@bureau.example --name "Demo Coordinator" --role admin \
     --password "connect-rota-demo" >/dev/null 2>&1 || true
