@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from typing import TypeVar
 
 from app.extensions import db
 from app.models import AuditLog
 from app.models.base import now_utc
+
+T = TypeVar("T")
 
 
 def _plain(value: Any) -> Any:
@@ -49,3 +52,22 @@ def apply_changes(entity: Any, values: dict[str, Any]) -> dict[str, tuple[Any, A
             setattr(entity, key, new)
             changed[key] = (old, new)
     return changed
+
+
+def save_audited(
+    model: type[T], entity: T | None, values: dict[str, Any], *, actor_id: int | None
+) -> T:
+    """Create a ``model`` row from ``values`` (``entity`` None) or apply them; audit either way.
+
+    The caller commits, so the row and its audit entry are one transaction.
+    """
+    if entity is None:
+        entity = model(**values)
+        db.session.add(entity)
+        db.session.flush()
+        record_change(actor_id=actor_id, action="create", entity=entity)
+        return entity
+    changes = apply_changes(entity, values)
+    if changes:
+        record_change(actor_id=actor_id, action="update", entity=entity, changes=changes)
+    return entity

@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import Activity
 from app.models import Service
 from app.models import Venue
-from app.services.audit import apply_changes
 from app.services.audit import record_change
+from app.services.audit import save_audited
 from app.services.geo import locate_postcode
 from app.services.people import clean_tags
 from app.services.phones import normalise_phone
@@ -113,16 +113,8 @@ def save_venue(venue_id: int | None, data: VenueInput, *, actor_id: int | None) 
     """Create a venue (``venue_id`` None) or change one; the postcode is located."""
     values = _venue_values(data)
     _unique(Venue, Venue.name, values["name"], venue_id, "a venue")
-    if venue_id is None:
-        venue = Venue(**values)
-        db.session.add(venue)
-        db.session.flush()
-        record_change(actor_id=actor_id, action="create", entity=venue)
-    else:
-        venue = get_venue(venue_id)
-        changes = apply_changes(venue, values)
-        if changes:
-            record_change(actor_id=actor_id, action="update", entity=venue, changes=changes)
+    existing = get_venue(venue_id) if venue_id is not None else None
+    venue = save_audited(Venue, existing, values, actor_id=actor_id)
     db.session.commit()
     return venue
 
@@ -186,16 +178,8 @@ def save_activity(
     if clash is not None and clash.id != activity_id:
         msg = f"{name} is already on {WEEKDAYS[data.weekday]}s at that venue."
         raise Conflict(msg, field="name")
-    if activity_id is None:
-        activity = Activity(**values)
-        db.session.add(activity)
-        db.session.flush()
-        record_change(actor_id=actor_id, action="create", entity=activity)
-    else:
-        activity = get_activity(activity_id)
-        changes = apply_changes(activity, values)
-        if changes:
-            record_change(actor_id=actor_id, action="update", entity=activity, changes=changes)
+    existing = get_activity(activity_id) if activity_id is not None else None
+    activity = save_audited(Activity, existing, values, actor_id=actor_id)
     db.session.commit()
     return activity
 
@@ -234,16 +218,8 @@ def save_service(service_id: int | None, data: ServiceInput, *, actor_id: int | 
         "hours": " ".join(data.hours.split()),
     }
     _unique(Service, Service.name, name, service_id, "a service")
-    if service_id is None:
-        service = Service(**values)
-        db.session.add(service)
-        db.session.flush()
-        record_change(actor_id=actor_id, action="create", entity=service)
-    else:
-        service = get_service(service_id)
-        changes = apply_changes(service, values)
-        if changes:
-            record_change(actor_id=actor_id, action="update", entity=service, changes=changes)
+    existing = get_service(service_id) if service_id is not None else None
+    service = save_audited(Service, existing, values, actor_id=actor_id)
     db.session.commit()
     return service
 
