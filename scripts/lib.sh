@@ -30,8 +30,9 @@ ensure_venv() {
 }
 
 ensure_node_packages() {
-  # The map library comes from npm (never a CDN, never copied into the repo).
-  if [ -f package.json ] && [ ! -d node_modules/leaflet ]; then
+  # The map library (and axe-core for the browser tests) come from npm: never a CDN, never
+  # copied into the repo.
+  if [ -f package.json ] && { [ ! -d node_modules/leaflet ] || [ ! -d node_modules/axe-core ]; }; then
     if command -v npm >/dev/null 2>&1; then
       say "installing the map library from npm"
       npm install --no-audit --no-fund --silent >/dev/null 2>&1 || echo "npm install failed: maps will be drawn without Leaflet"

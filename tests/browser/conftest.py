@@ -79,6 +79,29 @@ def playwright_browser() -> Iterator[Any]:
         browser.close()
 
 
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core (from npm, served from disk) on the page; the findings of these impacts.
+
+    Each finding is one line: rule id, impact, and the first offending elements, so a failing
+    assert says what to fix.
+    """
+    if not AXE_JS.exists():
+        pytest.skip(f"axe-core is not installed at {AXE_JS} (npm install)")
+    # Evaluated through the DevTools protocol, not a <script> tag, so the page's
+    # Content-Security-Policy (script-src 'self') neither blocks it nor reports it.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await axe.run(document)")
+    found = []
+    for v in results["violations"]:
+        if v["impact"] in impacts:
+            targets = ", ".join(str(n["target"]) for n in v["nodes"][:3])
+            found.append(f"{v['id']} ({v['impact']}): {targets}")
+    return found
+
+
 def screenshot(page: Any, name: str) -> None:
     """Save a full-page screenshot for people to look at (not committed)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
