@@ -102,8 +102,22 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    sqlite = connectable.dialect.name == "sqlite"
+    # SQLite cannot ALTER most things: Alembic's batch mode copies the table instead, and
+    # autogenerate writes `batch_alter_table` blocks (issue 10), so every engine runs one
+    # revision file.
+    conf_args.setdefault("render_as_batch", sqlite)
 
     with connectable.connect() as connection:
+        if sqlite:
+            # Copying a table drops the old one, and with foreign keys on, SQLite's DROP TABLE
+            # deletes (ON DELETE CASCADE) or nulls every row that points at it: a batch change
+            # to `residents` would silently delete every lift.  Switch the checks off for the
+            # migration (the pragma only works outside a transaction) and check afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # End SQLAlchemy's autobegun transaction, or Alembic would run inside it and the
+            # whole migration would be rolled back when the connection closes.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -112,6 +126,14 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                msg = f"the migration left rows pointing at missing rows: {broken[:5]}"
+                raise RuntimeError(msg)
 
 
 if context.is_offline_mode():
