@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         db_file = Path(app.instance_path) / "connect_rota.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     _configure_logging(app)
+    _trust_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -33,9 +33,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    from app.logs import configure_logging
+
+    configure_logging(app)
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind ``PROXY_FIX`` reverse proxies (TLS ends there), believe their X-Forwarded-* headers.
+
+    Without it, links and redirects would say ``http://`` and the webhook signature check would
+    see the wrong URL.
+    """
+    hops = int(app.config.get("PROXY_FIX", 0))
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
 
 
@@ -47,11 +61,12 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import login_manager
     from app.extensions import migrate
     from app.jobs.queue import init_queue
+    from app.paths import migrations_dir
     from app.services.auth import load_user
     from app.sms import init_sms
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(migrations_dir()))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

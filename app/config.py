@@ -43,6 +43,11 @@ class Config:
     BUREAU_HOURS = "Monday to Friday, 9am to 5pm"
     TIMEZONE = "Europe/London"
     PLAN_TIME_LIMIT_S = 20
+    # Logs: one JSON object a line ("json") or plain lines for a terminal ("text").
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
+    # How many reverse proxies (TLS terminators) sit in front; 0 trusts no X-Forwarded-* header.
+    PROXY_FIX = 0
     # Texts (issue 6).
     CONVERSATION_TTL_MIN = 30
     DRIVER_REPLY_REMINDER_MIN = 120
@@ -80,6 +85,9 @@ class Config:
         "BUREAU_PHONE": ("BUREAU_PHONE", str),
         "BUREAU_HOURS": ("BUREAU_HOURS", str),
         "PLAN_TIME_LIMIT_S": ("PLAN_TIME_LIMIT_S", int),
+        "LOG_FORMAT": ("LOG_FORMAT", str),
+        "LOG_LEVEL": ("LOG_LEVEL", str),
+        "PROXY_FIX": ("PROXY_FIX", int),
         "CONVERSATION_TTL_MIN": ("CONVERSATION_TTL_MIN", int),
         "DRIVER_REPLY_REMINDER_MIN": ("DRIVER_REPLY_REMINDER_MIN", int),
         "DRIVER_REPLY_ALERT_MIN": ("DRIVER_REPLY_ALERT_MIN", int),

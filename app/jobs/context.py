@@ -9,6 +9,11 @@ from typing import TypeVar
 
 from flask import Flask
 from flask import has_app_context
+from rq import get_current_job
+
+from app.logs import bind_request_id
+from app.logs import current_request_id
+from app.logs import reset_request_id
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,14 +37,30 @@ def set_worker_app(app: Flask | None) -> None:
     _worker_app = app
 
 
+def _job_request_id() -> str | None:
+    """The id of the request that enqueued the running RQ job, else ``job-<id>`` (cron jobs).
+
+    Inline (no RQ job) the caller's id simply stays.
+    """
+    job = get_current_job()
+    if job is None:
+        return current_request_id()
+    enqueued_by = job.meta.get("request_id")
+    return str(enqueued_by) if enqueued_by else f"job-{job.id}"
+
+
 def job_context(func: Callable[P, R]) -> Callable[P, R]:
-    """Run ``func`` inside an app context, pushing a fresh one when none is active."""
+    """Run ``func`` in an app context (a fresh one when none is active) under its request id."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if has_app_context():
-            return func(*args, **kwargs)
-        with worker_app().app_context():
-            return func(*args, **kwargs)
+        token = bind_request_id(_job_request_id())
+        try:
+            if has_app_context():
+                return func(*args, **kwargs)
+            with worker_app().app_context():
+                return func(*args, **kwargs)
+        finally:
+            reset_request_id(token)
 
     return wrapper

@@ -12,6 +12,8 @@ from rq import Queue
 from rq import Retry
 from rq.job import Job
 
+from app.logs import current_request_id
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("planning", "sms", "default")
@@ -80,6 +82,8 @@ def enqueue(
         at_front=at_front,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
+        # The request id follows the work into the worker's log lines (app/logs.py).
+        meta={"request_id": current_request_id()},
     )
 
 

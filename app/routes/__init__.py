@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import befriending
     from app.routes import dashboard
     from app.routes import directory
+    from app.routes import health
     from app.routes import lifts
     from app.routes import messages
     from app.routes import people
@@ -25,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
         befriending,
         dashboard,
         directory,
+        health,
         lifts,
         messages,
         people,

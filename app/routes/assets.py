@@ -1,12 +1,11 @@
 """Browser libraries installed from npm (``package.json``), served by the app: never a CDN.
 
 ``npm install`` (run by ``scripts/lib.sh``) puts Leaflet in ``node_modules/``; nothing is copied
-into the repository. Without it the map pages fall back to drawing routes as plain SVG.
+into the repository; a built wheel carries a copy (``app/paths.py``). Without either the map
+pages fall back to drawing routes as plain SVG.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask import Blueprint
 from flask import abort
@@ -14,11 +13,12 @@ from flask import current_app
 from flask import send_from_directory
 from werkzeug.wrappers import Response
 
+from app.paths import leaflet_dir
+
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 # Only these folders are served, so nothing else in node_modules leaks out.
-PACKAGES = {"leaflet": NODE_MODULES / "leaflet" / "dist"}
+PACKAGES = {"leaflet": leaflet_dir()}
 
 
 @bp.get("/<package>/<path:filename>")
