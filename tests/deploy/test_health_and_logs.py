@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import signal
 import socket
 from collections.abc import Iterator
 
@@ -155,7 +156,13 @@ def test_request_id_follows_the_work_into_a_real_rq_worker():
             orphan = enqueue(f"{__name__}.remember_request_id")
         assert orphan is not None and orphan.meta["request_id"] is None
         Queue("default", connection=conn).remove(orphan)
-        run_worker(application, queues=["default"], burst=True, fork=False)
+        # RQ's worker installs SIGINT/SIGTERM handlers in this process: put pytest's back after.
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            run_worker(application, queues=["default"], burst=True, fork=False)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
         assert conn.get(SEEN_KEY) == b"req-9876"
     finally:
         fresh_redis(REDIS_DB)
