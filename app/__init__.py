@@ -61,8 +61,11 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import login_manager
     from app.extensions import migrate
     from app.jobs.queue import init_queue
+    from app.limiter import init_limiter
     from app.paths import migrations_dir
+    from app.routes.input_guard import init_input_guard
     from app.services.auth import load_user
+    from app.services.input_rules import install_row_checks
     from app.sms import init_sms
 
     db.init_app(app)
@@ -74,6 +77,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_queue(app)
     init_sms(app)
+    init_limiter(app)
+    # Lengths, NUL and control characters, numbers in range: one rule, checked at the root.
+    install_row_checks(db.session)
+    init_input_guard(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -36,6 +36,7 @@ from app.routes.forms import show_error
 from app.services import lifts
 from app.services import people
 from app.services import places
+from app.services.input_rules import parse_day
 
 bp = Blueprint("lifts", __name__, url_prefix="/lifts")
 
@@ -114,11 +115,7 @@ def _day(raw: str | None) -> dt.date | None:
         return None
     if not raw:
         return _tomorrow()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        msg = f"'{raw}' is not a date (use YYYY-MM-DD)."
-        raise InvalidInput(msg, field="day") from None
+    return parse_day(raw)
 
 
 def _resident_json(r: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from app.routes.forms import show_error
 from app.services import message_log
 from app.services import people
 from app.services.conversations import handle_inbound
+from app.services.input_rules import parse_id
 from app.services.phones import normalise_phone
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -35,8 +36,7 @@ class SimulatorForm(FlaskForm):
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 @bp.get("/")

@@ -24,6 +24,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Optional
 
 from app.errors import DomainError
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Gender
 from app.models import Mobility
@@ -35,6 +36,7 @@ from app.routes.forms import enum_choices
 from app.routes.forms import form_values
 from app.routes.forms import show_error
 from app.services import people
+from app.services.input_rules import parse_day
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -322,8 +324,8 @@ def availability_exception_add(volunteer_id: int) -> str | Response:
     errors: dict[str, str] = {}
     day = None
     try:
-        day = dt.date.fromisoformat(form["day"].strip())
-    except ValueError:
+        day = parse_day(form["day"])
+    except InvalidInput:
         errors["day"] = "Give the date, like 2026-12-24."
     start = _parse_time(form["start"], "start", errors)
     end = _parse_time(form["end"], "end", errors)

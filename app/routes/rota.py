@@ -25,6 +25,8 @@ from app.routes.access import editor_required
 from app.services import publishing
 from app.services import rota
 from app.services import rota_view
+from app.services.input_rules import parse_day
+from app.services.input_rules import parse_id
 from app.services.lifts import get_lift
 
 bp = Blueprint("rota", __name__, url_prefix="/rota")
@@ -33,11 +35,7 @@ bp = Blueprint("rota", __name__, url_prefix="/rota")
 def _day(raw: str | None) -> dt.date:
     if not raw:
         return dt.date.today() + dt.timedelta(days=1)
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        msg = f"'{raw}' is not a date (use YYYY-MM-DD)."
-        raise InvalidInput(msg, field="day") from None
+    return parse_day(raw)
 
 
 @bp.get("/")
@@ -109,8 +107,8 @@ def pin(lift_id: int) -> str | Response:
         try:
             if request.form.get("action") == "unpin":
                 volunteer_id = None
-            elif raw.isdigit():
-                volunteer_id = int(raw)
+            elif parse_id(raw) is not None:
+                volunteer_id = parse_id(raw)
             else:
                 msg = "Choose a driver."
                 raise InvalidInput(msg, field="volunteer_id")

@@ -13,6 +13,7 @@ from flask import current_app
 from flask import request
 
 from app.extensions import csrf
+from app.routes.input_guard import takes_raw_input
 from app.services.conversations import handle_inbound
 from app.services.messaging import record_status
 from app.sms import twiml
@@ -37,6 +38,7 @@ def _require_twilio() -> None:
 
 
 @bp.post("/inbound")
+@takes_raw_input  # every text is stored first, NUL and all (cleaned by handle_inbound)
 def inbound() -> Response:
     """Record an inbound text and answer it with TwiML."""
     _require_twilio()

@@ -40,6 +40,7 @@ from app.models import Volunteer
 from app.models.base import now_utc
 from app.services import befriending
 from app.services import sms_templates as words
+from app.services.input_rules import clean_inbound_text
 from app.services.lifts import ARRIVE_BEFORE_START
 from app.services.lifts import LiftInput
 from app.services.lifts import book_lift
@@ -129,17 +130,23 @@ def handle_inbound(
     simulated: bool = False,
     now: dt.datetime | None = None,
 ) -> InboundResult:
-    """Record an inbound text, move its conversation on, and return the reply to send."""
+    """Record an inbound text, move its conversation on, and return the reply to send.
+
+    The text is stored whatever it holds (NUL and control characters replaced, see
+    ``input_rules.clean_inbound_text``), and kept even when handling it fails (issue 11).
+    """
     now = now or now_utc()
+    body = clean_inbound_text(body or "")
+    from_ = clean_inbound_text(from_ or "")
     try:
         phone = normalise_phone(from_)
     except InvalidInput:
-        phone = (from_ or "").strip()[:20]
-    person = find_person(phone)
-    inbound = Message(
+        phone = from_.strip()[:20]
+    person = find_person(phone) if phone else None
+    fields: dict[str, Any] = dict(
         direction=MessageDirection.INBOUND,
         phone=phone,
-        body=body or "",
+        body=body,
         status=MessageStatus.RECEIVED,
         kind="inbound",
         provider_sid=message_sid or None,
@@ -149,6 +156,7 @@ def handle_inbound(
         created_at=now,
         updated_at=now,
     )
+    inbound = Message(**fields)
     db.session.add(inbound)
     try:
         # Writing first also serialises two texts from one number (SQLite's write lock);
@@ -159,31 +167,62 @@ def handle_inbound(
         db.session.rollback()
         return InboundResult(reply=None, duplicate=True)
     inbound_id = inbound.id
-    conversation = _conversation(phone, now)
-    turn = _respond(conversation, person, phone, _clean(body), inbound_id, now)
-    if turn.reply and (person is None or _may_reply(person)):
-        db.session.add(
-            Message(
-                direction=MessageDirection.OUTBOUND,
-                phone=phone,
-                body=turn.reply,
-                status=MessageStatus.SIMULATED if simulated else MessageStatus.SENT,
-                kind="reply",
-                simulated=simulated,
-                resident_id=inbound.resident_id,
-                volunteer_id=inbound.volunteer_id,
-                concerns_type="message",
-                concerns_id=inbound_id,
-                created_at=now,
-                sent_at=now,
-                updated_at=now,
+    if not phone:
+        # No sender: nobody to answer and nobody to phone back. Keep the text, open nothing
+        # (an alert per such request flooded the list; issue 11).
+        db.session.commit()
+        log.warning("inbound text %s has no sender number; stored, not answered", inbound_id)
+        return InboundResult(reply=None, message_id=inbound_id)
+    try:
+        conversation = _conversation(phone, now)
+        turn = _respond(conversation, person, phone, _clean(body), inbound_id, now)
+        if turn.reply and (person is None or _may_reply(person)):
+            db.session.add(
+                Message(
+                    direction=MessageDirection.OUTBOUND,
+                    phone=phone,
+                    body=turn.reply,
+                    status=MessageStatus.SIMULATED if simulated else MessageStatus.SENT,
+                    kind="reply",
+                    simulated=simulated,
+                    resident_id=inbound.resident_id,
+                    volunteer_id=inbound.volunteer_id,
+                    concerns_type="message",
+                    concerns_id=inbound_id,
+                    created_at=now,
+                    sent_at=now,
+                    updated_at=now,
+                )
             )
-        )
-    else:
-        turn.reply = None
-    db.session.commit()
+        else:
+            turn.reply = None
+        db.session.commit()
+    except Exception:
+        # Whatever broke, the text itself must not be lost: store it alone with an alert so
+        # a coordinator reads it, then let the error surface (logged, no personal data).
+        log.exception("handling inbound text failed; storing it for a coordinator")
+        db.session.rollback()
+        _keep_unhandled(fields, person, now)
+        raise
     dispatch(turn.queued)
     return InboundResult(reply=turn.reply, message_id=inbound_id)
+
+
+def _keep_unhandled(fields: dict[str, Any], person: Person | None, now: dt.datetime) -> None:
+    """Store an inbound text whose handling failed, and ask a coordinator to read it."""
+    kept = Message(**fields)
+    db.session.add(kept)
+    db.session.flush()
+    add_alert(
+        AlertKind.CALL_REQUESTED,
+        f"A text could not be handled automatically: '{kept.body[:300]}'. Please read it and "
+        "phone them back.",
+        phone=kept.phone,
+        person=person,
+        message_id=kept.id,
+        now=now,
+    )
+    db.session.commit()
 
 
 def _may_reply(person: Person) -> bool:

@@ -24,6 +24,7 @@ from app.models import WeeklyAvailability
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
+from app.services.input_rules import check_birth_date
 from app.services.phones import normalise_phone
 
 
@@ -131,7 +132,9 @@ def _resident_values(data: ResidentInput) -> dict[str, Any]:
         prefers_female_driver=bool(data.prefers_female_driver),
         sms_consent=bool(data.sms_consent),
         risk_tier=_enum(RiskTier, data.risk_tier or "medium", "risk_tier"),
-        date_of_birth=data.date_of_birth,
+        date_of_birth=(
+            check_birth_date(data.date_of_birth) if data.date_of_birth is not None else None
+        ),
         needs_language=(data.needs_language.strip().lower() or None),
         wants_befriender=bool(data.wants_befriender),
     )
