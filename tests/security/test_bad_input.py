@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Alert
 from app.models import Message
