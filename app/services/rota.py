@@ -39,6 +39,9 @@ from app.optimizer.types import Lift
 from app.optimizer.types import Problem
 from app.optimizer.types import RotaResult
 from app.optimizer.types import SolveParams
+from app.optimizer.types import Status
+from app.optimizer.types import Unserved
+from app.optimizer.types import UnservedReason
 from app.services.audit import record_change
 from app.services.lifts import expand_recurring
 from app.services.optimizer_mapping import build_problem
@@ -195,14 +198,31 @@ def plan_day(
     started = dt.datetime.now(dt.UTC)
     expand_recurring(day)
     rows = _open_lifts(day)
+    drivers = _drivers(day)
+    if not drivers and not rows:
+        msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
+        raise InvalidInput(msg, field="day")
     published = published_plan(day)
-    told = published_position(s for r in published.routes for s in r.stops) if published else {}
+    # Only a driver free that day can keep a lift (issue 10: after a driver declined, their
+    # published lifts named a driver the problem did not have, and every re-plan failed).
+    free = {d.id for d in drivers}
+    told = {
+        lift_id: position
+        for lift_id, position in (
+            published_position(s for r in published.routes for s in r.stops) if published else {}
+        ).items()
+        if position[0] in free
+    }
     resident_ids = {r.resident_id for r in rows}
     blocked = _blocked(resident_ids)
     last = _last_drivers(resident_ids, day)
     lifts: list[Lift] = []
-    unlocated: list[tuple[LiftRequest, str]] = []
+    left_out: list[tuple[LiftRequest, str, str]] = []
     for row in rows:
+        why = _cannot_plan(row, free, day)
+        if why is not None:
+            left_out.append((row, *why))
+            continue
         try:
             lifts.append(
                 lift_from_row(
@@ -213,35 +233,57 @@ def plan_day(
                 )
             )
         except (InvalidInput, InvalidProblem) as exc:
-            unlocated.append((row, str(exc)))
-    drivers = _drivers(day)
-    if not drivers and not lifts:
-        msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
-        raise InvalidInput(msg, field="day")
-    problem = build_problem(day, lifts, drivers)
+            left_out.append((row, "no_location", str(exc)))
     travel = travel or travel_times()
     limit = time_limit_s or float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
     params = SolveParams(time_limit_s=limit)
-    result = _solve_keeping_returns_with_outbound(problem, travel, params, rows, progress)
-    violations = validate_plan(result[0], travel, result[1])
-    if violations:
-        log.error("plan for %s broke rules: %s", day, violations)
-        msg = f"The plan for {day} broke {len(violations)} rules and was not saved."
-        raise PlanNotValid(msg)
-    plan = _store(day, result[1], rows, unlocated, result[2], based_on=published, actor_id=actor_id)
+    if drivers:
+        problem = build_problem(day, lifts, drivers)
+        result = _solve_keeping_returns_with_outbound(problem, travel, params, rows, progress)
+        violations = validate_plan(result[0], travel, result[1])
+        if violations:
+            log.error("plan for %s broke rules: %s", day, violations)
+            msg = f"The plan for {day} broke {len(violations)} rules and was not saved."
+            raise PlanNotValid(msg)
+        solved, orphaned = result[1], result[2]
+    else:
+        # Every driver is off (all declined, say): a plan of unserved lifts, not an error.
+        solved, orphaned = _nobody_free(lifts), {}
+    plan = _store(day, solved, rows, left_out, orphaned, based_on=published, actor_id=actor_id)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    plan.stats = {**result[1].stats, "planning_s": round(elapsed, 2)}
+    plan.stats = {**solved.stats, "planning_s": round(elapsed, 2)}
     record_change(actor_id=actor_id, action="plan", entity=plan)
     db.session.commit()
-    served = sum(1 for r in result[1].routes for s in r.stops if s.kind.value == "pickup")
+    served = sum(1 for r in solved.routes for s in r.stops if s.kind.value == "pickup")
     return PlanSummary(
         plan_id=plan.id,
         lifts=len(rows),
         served=served,
         unserved=len(rows) - served,
-        drivers_used=len({r.driver_id for r in result[1].routes if len(r.stops) > 2}),
-        drive_s=result[1].drive_s,
+        drivers_used=len({r.driver_id for r in solved.routes if len(r.stops) > 2}),
+        drive_s=solved.drive_s,
         seconds=round(elapsed, 2),
+    )
+
+
+def _cannot_plan(row: LiftRequest, free: set[str], day: dt.date) -> tuple[str, str] | None:
+    """Why a lift is left out before solving: pinned to a driver who is not free that day."""
+    pinned = row.pinned_volunteer
+    if pinned is None or str(pinned.id) in free:
+        return None
+    detail = f"{pinned.full_name} is not free to drive on {day:%A %-d %B}; unpin the lift or "
+    return "pinned_driver_unable", detail + "change their hours."
+
+
+def _nobody_free(lifts: list[Lift]) -> RotaResult:
+    """The answer for a day with lifts and no driver free: every lift unserved, with why."""
+    return RotaResult(
+        status=Status.OK,
+        routes=(),
+        unserved=tuple(
+            Unserved(lift.id, UnservedReason.NO_DRIVER_AVAILABLE, "No driver is free that day.")
+            for lift in lifts
+        ),
     )
 
 
@@ -283,7 +325,7 @@ def _store(
     day: dt.date,
     result: RotaResult,
     rows: list[LiftRequest],
-    unlocated: list[tuple[LiftRequest, str]],
+    left_out: list[tuple[LiftRequest, str, str]],
     orphaned: dict[int, str],
     *,
     based_on: Plan | None,
@@ -341,9 +383,9 @@ def _store(
                 detail=unserved.detail[:500],
             )
         )
-    for row, detail in unlocated:
+    for row, reason, detail in left_out:
         db.session.add(
-            UnservedLift(plan_id=plan.id, lift_id=row.id, reason="no_location", detail=detail[:500])
+            UnservedLift(plan_id=plan.id, lift_id=row.id, reason=reason, detail=detail[:500])
         )
     for lift_id in orphaned:
         db.session.add(
