@@ -3,7 +3,12 @@
 Usage::
 
     .venv/bin/python benchmarks/li_lim.py [--time-limit 10] [--instances lc101,lr1] \
-        [--workers 1|2] [--jobs 1|2] [--no-vroom] [--metaheuristic guided_local_search]
+        [--workers 1|2] [--jobs 1|2] [--no-vroom] [--via cli|library]
+
+``--via cli`` (the default) writes each instance in VROOM's JSON format and runs
+``python -m app.optimizer solve FILE --time-limit T --workers W`` in a subprocess, with the
+CLI's defaults otherwise: the path a user runs (STYLE.md rule 27). ``--via library`` calls
+``solve_pdp`` with ``SolveParams`` built from the other options.
 
 ``--instances`` takes names or prefixes (``lr2`` = every lr2xx). ``--workers 2`` runs two
 searches per instance (both cores); ``--jobs 2`` solves two instances at a time instead.
@@ -15,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.optimizer.instances import LiLimInstance  # noqa: E402
 from app.optimizer.instances import read_li_lim  # noqa: E402
 from app.optimizer.instances import route_distance  # noqa: E402
+from app.optimizer.instances import to_vroom_json  # noqa: E402
+from app.optimizer.instances import vroom_route_distance  # noqa: E402
 from app.optimizer.rota.ortools_model import solve_pdp  # noqa: E402
 from app.optimizer.rota.pdptw import tightened  # noqa: E402
 from app.optimizer.rota.validate import validate_pdp  # noqa: E402
@@ -58,6 +68,29 @@ def solve_ours(inst: LiLimInstance, params: SolveParams) -> Row:
     wall = time.monotonic() - t0
     valid = not validate_pdp(inst.pdp, sol)
     return Row(len(sol.routes), route_distance(inst, sol), len(sol.unserved), wall, valid)
+
+
+def solve_cli(inst: LiLimInstance, params: SolveParams) -> Row:
+    """Solve through ``python -m app.optimizer solve`` (time limit and workers only).
+
+    The CLI validates every solution before printing it (it exits non-zero otherwise), so a
+    printed solution counts as valid.
+    """
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{inst.name}.json"
+        path.write_text(json.dumps(to_vroom_json(inst)))
+        cmd = [sys.executable, "-m", "app.optimizer", "solve", str(path)]
+        cmd += ["--time-limit", f"{params.time_limit_s:g}", "--workers", str(params.workers)]
+        t0 = time.monotonic()
+        done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - t0
+    if done.returncode != 0:
+        print(f"{inst.name}: the CLI failed: {done.stderr.strip()}", file=sys.stderr)
+        return Row(0, math.inf, len(inst.pdp.shipments), wall, False)
+    out = json.loads(done.stdout)
+    unserved = int(out["summary"]["unassigned"])
+    return Row(len(out["routes"]), vroom_route_distance(inst, out), unserved, wall, True)
 
 
 def solve_vroom(inst: LiLimInstance, exploration: int = 5) -> Row:
@@ -115,11 +148,11 @@ def solve_vroom(inst: LiLimInstance, exploration: int = 5) -> Row:
     return Row(vehicles, total, len(p.shipments) - served, wall, True)
 
 
-def run_one(args: tuple[str, SolveParams, bool]) -> tuple[str, Row, Row | None]:
+def run_one(args: tuple[str, SolveParams, bool, str]) -> tuple[str, Row, Row | None]:
     """Solve one instance with both solvers."""
-    path, params, vroom_too = args
+    path, params, vroom_too, via = args
     inst = read_li_lim(path)
-    ours = solve_ours(inst, params)
+    ours = solve_cli(inst, params) if via == "cli" else solve_ours(inst, params)
     theirs = solve_vroom(inst) if vroom_too else None
     return inst.name, ours, theirs
 
@@ -136,6 +169,7 @@ def main() -> int:
     ap.add_argument("--first-solution", default="parallel_cheapest_insertion")
     ap.add_argument("--no-elimination", action="store_true")
     ap.add_argument("--set", default="pdp_100", choices=("pdp_100", "pdp_200"))
+    ap.add_argument("--via", default="cli", choices=("cli", "library"))
     args = ap.parse_args()
     root = shared_dir() / "benchmarks" / "li_lim"
     if not root.is_dir():
@@ -160,8 +194,12 @@ def main() -> int:
     )
     print(
         f"# Li & Lim {args.set}: {len(paths)} instances, {args.time_limit:g} s,"
-        f" workers={args.workers}, jobs={args.jobs}, {params.metaheuristic},"
-        f" elimination={params.route_elimination}"
+        f" workers={args.workers}, jobs={args.jobs}, via {args.via}"
+        + (
+            ""
+            if args.via == "cli"
+            else f", {params.metaheuristic}, elimination={params.route_elimination}"
+        )
     )
     header = (
         f"{'instance':9} {'bks_v':>5} {'bks_dist':>9} | {'v':>3} {'dist':>9} {'gap%':>6}"
@@ -169,7 +207,7 @@ def main() -> int:
         f" | {'vroom_v':>7} {'dist':>9} {'gap%':>6} {'s':>5}"
     )
     print(header)
-    work = [(str(p), params, not args.no_vroom) for p in paths]
+    work = [(str(p), params, not args.no_vroom, args.via) for p in paths]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             results = list(pool.map(run_one, work))

@@ -13,8 +13,10 @@ table are recomputed in double precision by :func:`route_distance`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +123,60 @@ def route_distance(inst: LiLimInstance, sol: PdpSolution) -> float:
             sh = inst.pdp.shipments[st.shipment]
             nodes.append(sh.pickup if st.is_pickup else sh.delivery)
         nodes.append(0)
+        for a, b in zip(nodes, nodes[1:], strict=False):
+            (xa, ya), (xb, yb) = inst.xy[a], inst.xy[b]
+            total += math.hypot(xa - xb, ya - yb)
+    return total
+
+
+def to_vroom_json(inst: LiLimInstance) -> dict[str, Any]:
+    """Write an instance in the VROOM input format the CLI reads (``docs/vroom-json.md``).
+
+    Location ``i`` is node ``i``; the matrices are the scaled integer ones the library uses, so
+    the CLI and the library solve exactly the same problem (fewest vehicles, then distance).
+    """
+    p = inst.pdp
+    vehicles = [
+        {
+            "id": v,
+            "start_index": veh.start,
+            "end_index": veh.end,
+            "capacity": list(veh.capacity),
+            "time_window": list(veh.time_window),
+        }
+        for v, veh in enumerate(p.vehicles)
+    ]
+    shipments = [
+        {
+            "amount": list(sh.amount),
+            "pickup": {
+                "id": sh.pickup,
+                "location_index": sh.pickup,
+                "service": sh.pickup_service,
+                "time_windows": [list(w) for w in sh.pickup_windows],
+            },
+            "delivery": {
+                "id": sh.delivery,
+                "location_index": sh.delivery,
+                "service": sh.delivery_service,
+                "time_windows": [list(w) for w in sh.delivery_windows],
+            },
+        }
+        for sh in p.shipments
+    ]
+    matrices = {
+        "durations": p.durations.tolist(),
+        "distances": p.distances.tolist(),
+        "costs": p.cost_matrix.tolist(),
+    }
+    return {"vehicles": vehicles, "shipments": shipments, "matrices": {"car": matrices}}
+
+
+def vroom_route_distance(inst: LiLimInstance, output: Mapping[str, Any]) -> float:
+    """Return the Euclidean distance of a VROOM-shaped solution (steps' location indices)."""
+    total = 0.0
+    for route in output["routes"]:
+        nodes = [int(st["location_index"]) for st in route["steps"] if "location_index" in st]
         for a, b in zip(nodes, nodes[1:], strict=False):
             (xa, ya), (xb, yb) = inst.xy[a], inst.xy[b]
             total += math.hypot(xa - xb, ya - yb)

@@ -245,8 +245,10 @@ def parse_vroom(doc: Mapping[str, Any]) -> VroomProblem:
         )
         pickup_ids.append(pid)
         delivery_ids.append(did)
-    # Moving a shipment off its previous vehicle costs about one average trip (re-planning).
-    moved = int(costs.mean()) if costs.size else 0
+    # Moving a shipment off its previous vehicle costs about one average trip (re-planning);
+    # without any previous vehicle there is nothing to keep, and no such term in the objective.
+    replanning = any(sh.previous_vehicles for sh in shipments)
+    moved = int(costs.mean()) if costs.size and replanning else 0
     pdp = PdpProblem(
         durations=durations,
         distances=distances,

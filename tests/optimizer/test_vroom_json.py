@@ -110,3 +110,32 @@ def test_cli_exits_non_zero_with_one_line_on_a_bad_file(tmp_path: Path) -> None:
     assert run.stdout == ""
     assert len(run.stderr.strip().splitlines()) == 1
     assert "square" in run.stderr
+
+
+def test_plain_shipments_have_no_replanning_cost_so_the_strong_search_runs() -> None:
+    """A Li & Lim instance fed through the CLI's parser is the same problem as the library's.
+
+    Issue 12: ``parse_vroom`` set a cost for moving shipments off their previous vehicle even
+    when none had one, so the fast search refused every problem the CLI read.
+    """
+    from app.optimizer.instances import read_li_lim
+    from app.optimizer.instances import to_vroom_json
+    from app.optimizer.rota import lns
+    from tests.optimizer.test_instances import LC101
+
+    if not LC101.is_file():
+        pytest.skip(f"Li & Lim data not found at {LC101}")
+    inst = read_li_lim(LC101)
+    vp = parse_vroom(to_vroom_json(inst))
+    assert vp.pdp.objective.moved_vehicle_cost == 0
+    assert lns.supports(vp.pdp)
+    assert (vp.pdp.cost_matrix == inst.pdp.cost_matrix).all()
+
+
+def test_a_previous_vehicle_makes_moving_a_shipment_cost_something(doc: dict[str, Any]) -> None:
+    """Re-planning input (a previous vehicle) keeps the cost of moving shipments elsewhere."""
+    assert any("previous_vehicle" in s for s in doc["shipments"])
+    assert parse_vroom(doc).pdp.objective.moved_vehicle_cost > 0
+    for s in doc["shipments"]:
+        s.pop("previous_vehicle", None)
+    assert parse_vroom(doc).pdp.objective.moved_vehicle_cost == 0
