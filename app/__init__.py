@@ -60,9 +60,9 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import db
     from app.extensions import login_manager
     from app.extensions import migrate
-    from app.jobs.queue import init_queue
     from app.limiter import init_limiter
     from app.paths import migrations_dir
+    from app.queue import init_queue
     from app.routes.input_guard import init_input_guard
     from app.services.auth import load_user
     from app.services.input_rules import install_row_checks

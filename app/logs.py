@@ -2,7 +2,7 @@
 
 A request gets an id (the proxy's ``X-Request-ID`` when it is well formed, else a fresh one); the
 id is returned in the response header, stamped on every log line of the request and carried in
-the metadata of every RQ job the request enqueues (``app/jobs/queue.py``), where
+the metadata of every RQ job the request enqueues (``app/queue.py``), where
 ``app/jobs/context.py`` puts it back. The pieces compose: :class:`RequestIdFilter` adds the id,
 :class:`JsonFormatter` writes the line, and other filters (e.g. one that scrubs personal data)
 are added to the same handler with :func:`add_log_filter`.

@@ -42,7 +42,7 @@ step() { say "$1"; shift; if ! "$@"; then echo "FAILED: $*"; status=1; fi; }
 
 step "ruff" ruff check app tests benchmarks
 step "mypy (strict on optimizer, services, jobs, sms)" mypy app
-step "import-linter: app/optimizer stays a pure library" lint-imports
+step "import-linter: layers point down, app/optimizer stays a pure library" lint-imports
 MIGDB="$(mktemp -d)/migrations.sqlite"
 step "flask db upgrade on an empty SQLite file" env DATABASE_URL="sqlite:///$MIGDB" flask db upgrade
 step "flask db check" env DATABASE_URL="sqlite:///$MIGDB" flask db check

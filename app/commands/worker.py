@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.jobs.queue import QUEUE_NAMES
 from app.jobs.worker import run_worker
+from app.queue import QUEUE_NAMES
 
 
 @click.command("worker")

@@ -38,7 +38,7 @@ def plan_day_job(day_iso: str, actor_id: int | None = None) -> int:
 
 def start_planning(day: dt.date, *, actor_id: int | None = None) -> str:
     """Queue the planning of ``day`` (or run it now on the embedded defaults); return the job id."""
-    from app.jobs.queue import enqueue
+    from app.queue import enqueue
 
     job_id = planning_job_id(day)
     enqueue(
@@ -57,7 +57,7 @@ def planning_status(day: dt.date) -> dict[str, object]:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
-    from app.jobs.queue import redis_connection
+    from app.queue import redis_connection
 
     conn = redis_connection()
     if conn is None:

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.jobs import befriending as befriending_jobs
 from app.jobs import messaging as message_jobs
 from app.jobs.context import set_worker_app
-from app.jobs.queue import QUEUE_NAMES
+from app.queue import QUEUE_NAMES
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,12 @@ from dataclasses import field
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
-from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.paths import migrations_dir
+from app.queue import ping
 
 REDIS_TIMEOUT_S = 2.0
 
@@ -61,15 +60,9 @@ def check_redis() -> str:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return "not configured"
-    client = Redis.from_url(
-        url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
-    )
-    try:
-        client.ping()
-    except RedisError as exc:
-        return f"unreachable: {type(exc).__name__}"
-    finally:
-        client.close()
+    failure = ping(url, timeout_s=REDIS_TIMEOUT_S)
+    if failure is not None:
+        return f"unreachable: {failure}"
     return "ok"
 
 

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
-from redis.exceptions import RedisError
 
 from app.extensions import db
-from app.jobs.queue import enqueue
 from app.models import Alert
 from app.models import AlertKind
 from app.models import Message
@@ -28,6 +26,8 @@ from app.models import MessageStatus
 from app.models import Resident
 from app.models import Volunteer
 from app.models.base import now_utc
+from app.queue import QueueUnavailable
+from app.queue import enqueue
 from app.services.phones import is_mobile
 from app.sms import PERMANENT_ERRORS
 from app.sms import UNSUBSCRIBED
@@ -139,8 +139,6 @@ def dispatch(messages: Iterable[Message | int]) -> int:
 
 
 def _enqueue_send(message_id: int, job_id: str) -> None:
-    from rq import Retry
-
     config = current_app.config
     intervals = list(config.get("SMS_RETRY_INTERVALS") or (0,))
     try:
@@ -149,13 +147,13 @@ def _enqueue_send(message_id: int, job_id: str) -> None:
             message_id,
             job_id=job_id,
             queue="sms",
-            retry=Retry(max=len(intervals), interval=intervals),
+            retry=intervals,
             job_timeout=int(config.get("SMS_JOB_TIMEOUT_S", 60)),
         )
     except SmsSendError:
         # Inline (no Redis): the row is back in ``queued`` with its error; the sweep retries it.
         log.warning("text %s could not be sent now; it stays queued", message_id)
-    except RedisError:
+    except QueueUnavailable:
         # The row is committed: losing Redis loses no text, the sweep queues it again later.
         log.warning("Redis is unavailable; text %s waits for the outbox sweep", message_id)
 

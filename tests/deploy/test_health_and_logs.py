@@ -16,13 +16,13 @@ from rq import Queue
 from app import create_app
 from app.extensions import db
 from app.jobs.context import job_context
-from app.jobs.queue import enqueue
 from app.jobs.worker import run_worker
 from app.logs import JsonFormatter
 from app.logs import RequestIdFilter
 from app.logs import bind_request_id
 from app.logs import current_request_id
 from app.logs import reset_request_id
+from app.queue import enqueue
 from tests.conftest import TEST_DATABASE_URL
 from tests.conftest import app_config
 from tests.worker_process import fresh_redis
@@ -130,7 +130,7 @@ def test_each_request_logs_one_json_line_with_its_id(client):
 @job_context
 def remember_request_id() -> None:
     """A job that writes down the request id it runs under (read back by the test)."""
-    from app.jobs.queue import redis_connection
+    from app.queue import redis_connection
 
     conn = redis_connection()
     assert conn is not None

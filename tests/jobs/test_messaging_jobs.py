@@ -16,10 +16,10 @@ from rq import SimpleWorker
 
 from app.extensions import db
 from app.jobs import messaging as message_jobs
-from app.jobs.queue import QUEUE_NAMES
 from app.jobs.worker import build_cron
 from app.models import Message
 from app.models import MessageStatus
+from app.queue import QUEUE_NAMES
 from app.services import messaging
 from app.sms import SmsSendError
 from tests.factories import make_resident
