@@ -23,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "connect_rota.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    _check_secrets(app)
+    _configure_cookies(app)
     _configure_logging(app)
     _trust_proxy(app)
     register_extensions(app)
@@ -30,6 +32,45 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _check_secrets(app: Flask) -> None:
+    """In production, refuse to start on the built-in or a short ``SECRET_KEY`` (issue 11).
+
+    Found by testing: with ``SECRET_KEY`` unset the app ran on the key every checkout shares,
+    and a cookie signed with it was an admin session.
+    """
+    from app.config import APP_ENVS
+    from app.config import DEV_SECRET_KEY
+    from app.config import MIN_SECRET_KEY_CHARS
+    from app.errors import UnsafeSettings
+
+    env = str(app.config.get("APP_ENV", "development")).strip().lower()
+    if env not in APP_ENVS:
+        msg = f"APP_ENV must be one of {', '.join(APP_ENVS)}; it is {env!r}."
+        raise UnsafeSettings(msg)
+    app.config["APP_ENV"] = env
+    if env != "production":
+        return
+    key = str(app.config.get("SECRET_KEY") or "")
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_CHARS:
+        why = "the built-in development key" if key == DEV_SECRET_KEY else "too short"
+        msg = (
+            f"SECRET_KEY is {why}: anyone who knows it can forge a staff session. Set "
+            f"SECRET_KEY to a random string of at least {MIN_SECRET_KEY_CHARS} characters, e.g. "
+            "export SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_hex(32))')\" "
+            "(keep it the same across restarts and machines), or run with APP_ENV=development "
+            "on your own computer."
+        )
+        raise UnsafeSettings(msg)
+
+
+def _configure_cookies(app: Flask) -> None:
+    """Cookies are ``Secure`` when the public address is https, unless set explicitly."""
+    https = str(app.config.get("PUBLIC_BASE_URL", "")).lower().startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(name) is None:
+            app.config[name] = https
 
 
 def _configure_logging(app: Flask) -> None:
@@ -63,6 +104,7 @@ def register_extensions(app: Flask) -> None:
     from app.limiter import init_limiter
     from app.paths import migrations_dir
     from app.queue import init_queue
+    from app.routes.headers import init_security_headers
     from app.routes.input_guard import init_input_guard
     from app.services.auth import load_user
     from app.services.input_rules import install_row_checks
@@ -81,6 +123,7 @@ def register_extensions(app: Flask) -> None:
     # Lengths, NUL and control characters, numbers in range: one rule, checked at the root.
     install_row_checks(db.session)
     init_input_guard(app)
+    init_security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ Nothing here reads the environment at import time; ``create_app`` calls :meth:`C
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,10 +15,30 @@ def _int_tuple(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.split(",") if part.strip())
 
 
+# The key every checkout shares: fine on a laptop, forgeable anywhere else.
+DEV_SECRET_KEY = "dev-only-change-me"
+# Shortest SECRET_KEY production accepts (``secrets.token_hex(32)`` gives 64 characters).
+MIN_SECRET_KEY_CHARS = 32
+APP_ENVS = ("production", "development")
+
+
 class Config:
     """Embedded defaults: SQLite in the instance folder, jobs in-process, texts logged."""
 
-    SECRET_KEY = "dev-only-change-me"
+    # "production" (wsgi.py and gunicorn's default) refuses to start on a built-in or short
+    # SECRET_KEY; "development" (the demo command, the tests) runs on the built-in one (issue 11).
+    APP_ENV = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    # Cookies: never readable by scripts, not sent on cross-site posts, and Secure when
+    # PUBLIC_BASE_URL is https (None: decided from PUBLIC_BASE_URL in create_app).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    # "Keep me signed in" lasts at most 30 days (it was a year; issue 11).
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=30)
     # None means "SQLite file in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
@@ -66,6 +87,7 @@ class Config:
 
     # Environment variable -> (config key, converter)
     ENV_KEYS: dict[str, tuple[str, Any]] = {
+        "APP_ENV": ("APP_ENV", str),
         "SECRET_KEY": ("SECRET_KEY", str),
         "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
         "REDIS_URL": ("REDIS_URL", str),

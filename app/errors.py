@@ -34,3 +34,7 @@ class NotAllowed(DomainError, PermissionError):
     """The signed-in user's role does not allow this change."""
 
     status_code = 403
+
+
+class UnsafeSettings(RuntimeError):
+    """Settings the app refuses to start with (a built-in SECRET_KEY in production)."""

@@ -10,6 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+# A server is production unless told otherwise: the app then refuses the built-in SECRET_KEY
+# (issue 11). Set APP_ENV=development to try gunicorn on a laptop.
+os.environ.setdefault("APP_ENV", "production")
+
 # Workers from the cores: (2 x cores) + 1 is gunicorn's own advice for sync workers; capped,
 # because each worker holds database connections and a small VM has little memory.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))

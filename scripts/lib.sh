@@ -27,6 +27,9 @@ ensure_venv() {
   fi
   export PATH="$VENV/bin:$PATH"
   export FLASK_APP=wsgi.py
+  # The demo and the tests run in development (the built-in SECRET_KEY is fine on a laptop);
+  # wsgi.py and gunicorn default to production (issue 11).
+  export APP_ENV="${APP_ENV:-development}"
 }
 
 ensure_node_packages() {

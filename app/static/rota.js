@@ -39,6 +39,37 @@
   data.unserved.forEach(function (u) { all.push([u[0], u[1]]); });
   if (!all.length) { el.hidden = true; window.rotaReadyAt = performance.now(); return; }
 
+  // Names come from data: they reach the page only as text nodes, never as HTML (issue 11:
+  // a surname of <img src=x onerror=...> ran in every staff member's browser).
+  function text(s) {
+    var span = document.createElement("span");
+    span.textContent = s;
+    return span;
+  }
+
+  // Leaflet's layer control writes each name with innerHTML; this one writes text, with a
+  // colour swatch set through the CSSOM (no style="" for the Content-Security-Policy).
+  var TextLayers = window.L && L.Control && L.Control.Layers ? L.Control.Layers.extend({
+    _addItem: function (obj) {
+      var label = L.Control.Layers.prototype._addItem.call(this, { layer: obj.layer, name: "", overlay: obj.overlay });
+      var holder = label.firstChild;
+      var nameEl = holder.lastChild;
+      nameEl.textContent = " ";
+      var entry = this.options.labels[obj.name] || { text: obj.name };
+      if (entry.colour) {
+        var swatch = document.createElement("span");
+        swatch.className = "layer-swatch";
+        swatch.setAttribute("aria-hidden", "true");
+        swatch.style.color = entry.colour;
+        swatch.textContent = "■";
+        nameEl.appendChild(swatch);
+        nameEl.appendChild(document.createTextNode(" "));
+      }
+      nameEl.appendChild(document.createTextNode(entry.text));
+      return label;
+    }
+  }) : null;
+
   function leafletMap() {
     var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true });
     var tiles = el.getAttribute("data-tiles");
@@ -48,32 +79,37 @@
       el.classList.add("plain");
     }
     var layers = {};
-    data.routes.forEach(function (r) {
+    var labels = {};
+    data.routes.forEach(function (r, n) {
       var g = L.layerGroup();
-      L.polyline(r.points, { color: r.colour, weight: 3, opacity: 0.85 }).bindTooltip(r.driver, { sticky: true }).addTo(g);
+      L.polyline(r.points, { color: r.colour, weight: 3, opacity: 0.85 }).bindTooltip(text(r.driver), { sticky: true }).addTo(g);
       var stops = r.points.slice(1, -1);
       stops.forEach(function (p, i) {
         var s = r.stops[i] || ["", "", ""];
         L.circleMarker(p, { radius: 5, color: "#000", weight: 1, fillColor: r.colour, fillOpacity: 1 })
-          .bindTooltip((i + 1) + ". " + s[1] + " " + (s[0] === "p" ? "pick up " : "drop off ") + s[2] + " (" + r.driver + ")")
+          .bindTooltip(text((i + 1) + ". " + s[1] + " " + (s[0] === "p" ? "pick up " : "drop off ") + s[2] + " (" + r.driver + ")"))
           .addTo(g);
       });
       L.circleMarker(r.points[0], { radius: 6, color: r.colour, weight: 3, fillColor: "#fff", fillOpacity: 1 })
-        .bindTooltip(r.driver + ": home").addTo(g);
+        .bindTooltip(text(r.driver + ": home")).addTo(g);
       g.addTo(map);
-      layers['<span style="color:' + r.colour + '">■</span> ' + r.driver] = g;
+      // Keys are opaque (two drivers may share a name); the label is looked up as text.
+      layers["route-" + n] = g;
+      labels["route-" + n] = { text: r.driver, colour: r.colour };
     });
     if (data.unserved.length) {
       var u = L.layerGroup();
       data.unserved.forEach(function (x) {
         L.circleMarker([x[0], x[1]], { radius: 8, color: "#b00020", weight: 3, fill: false })
-          .bindTooltip("Unserved: " + x[2] + ". " + x[3]).addTo(u);
+          .bindTooltip(text("Unserved: " + x[2] + ". " + x[3])).addTo(u);
       });
       u.addTo(map);
-      layers["Unserved pickups"] = u;
+      layers.unserved = u;
+      labels.unserved = { text: "Unserved pickups" };
     }
-    if (data.routes.length > 1) { L.control.layers(null, layers, { collapsed: true }).addTo(map); }
+    if (data.routes.length > 1) { new TextLayers(null, layers, { collapsed: true, labels: labels }).addTo(map); }
     L.control.scale({ imperial: true }).addTo(map);
+    window.rotaMap = map;  // for the browser tests (open every tooltip)
     var bounds = L.latLngBounds(all);
     map.fitBounds(bounds, { padding: [16, 16] });
     // A tablet turned on its side: keep every route in view.
@@ -131,8 +167,10 @@
       fetch(box.getAttribute("data-src"), { credentials: "same-origin" })
         .then(function (res) { if (!res.ok) { throw new Error(res.status); } return res.text(); })
         .then(function (html) {
+          // Our own server-rendered fragment (every name escaped by Jinja), not data.
           var holder = document.createElement("div");
           holder.innerHTML = html;
+          if (window.applyDataStyles) { window.applyDataStyles(holder); }
           var link = box.querySelector("p");
           if (link) { link.remove(); }
           box.appendChild(holder);

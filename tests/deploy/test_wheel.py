@@ -76,7 +76,8 @@ def test_installed_wheel_upgrades_and_serves(tmp_path: Path):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite'}",
-        "SECRET_KEY": "wheel-test",
+        # gunicorn runs in production, which refuses a short key (issue 11).
+        "SECRET_KEY": "wheel-test-" + "k" * 40,
         "PYTHONNOUSERSITE": "1",
     }
     where = subprocess.run(

@@ -1,0 +1,40 @@
+// Behaviour every page shares, kept out of the HTML so the Content-Security-Policy can forbid
+// inline scripts and inline styles (issue 11). Data reaches the page only as text:
+//  - <form data-confirm="Remove X?">  asks before submitting (the text is never parsed as HTML);
+//  - <button data-print>             prints the page;
+//  - data-left / data-width (percent) and data-colour set positions and colours through the
+//    CSSOM, which style-src 'self' allows (a style="" attribute would be blocked).
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
+
+  function percent(value) {
+    var n = parseFloat(value);
+    return isFinite(n) ? Math.max(0, Math.min(100, n)) + "%" : null;
+  }
+  function colour(value) {
+    return /^#[0-9a-fA-F]{3,8}$/.test(value || "") ? value : null;
+  }
+
+  window.applyDataStyles = function (root) {
+    (root || document).querySelectorAll("[data-left], [data-width], [data-colour]").forEach(function (el) {
+      var left = percent(el.getAttribute("data-left"));
+      var width = percent(el.getAttribute("data-width"));
+      var c = colour(el.getAttribute("data-colour"));
+      if (left !== null) { el.style.left = left; }
+      if (width !== null) { el.style.width = width; }
+      if (c !== null) { el.style.setProperty("--c", c); }
+    });
+  };
+  window.applyDataStyles(document);
+})();
