@@ -8,14 +8,14 @@ import click
 from flask.cli import AppGroup
 
 from app.errors import DomainError
-from app.models.base import now_utc
 from app.services import befriending
+from app.services import clock
 
 befriending_cli = AppGroup("befriending", help="Befriending: proposals and check-ins.")
 
 
 def _day(value: dt.datetime | None) -> dt.date:
-    return value.date() if value is not None else befriending.local_day(now_utc())
+    return value.date() if value is not None else clock.today()
 
 
 @befriending_cli.command("propose")

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from app.services import clock
 from app.services.demo import load_demo
 
 demo_cli = AppGroup("demo", help="The Barking & Dagenham demo borough.")
@@ -22,7 +23,7 @@ demo_cli = AppGroup("demo", help="The Barking & Dagenham demo borough.")
 @click.option("--seed", default=2026, show_default=True)
 def load(start: dt.datetime | None, seed: int) -> None:
     """Build the deterministic demo borough; running it again changes nothing."""
-    first = start.date() if start else dt.date.today() + dt.timedelta(days=1)
+    first = start.date() if start else clock.tomorrow()
     summary = load_demo(seed=seed, start=first)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.errors import DomainError
+from app.services import clock
 from app.services import messaging
 from app.services import publishing
 from app.services.conversations import handle_inbound
@@ -47,7 +48,7 @@ def check_drivers() -> None:
 def reminders(day: str | None) -> None:
     """Send the day-before reminders for DAY (safe to run again)."""
     try:
-        when = dt.date.fromisoformat(day) if day else dt.date.today() + dt.timedelta(days=1)
+        when = dt.date.fromisoformat(day) if day else clock.tomorrow()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--day") from None
     try:

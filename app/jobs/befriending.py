@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from app.jobs.context import job_context
-from app.models.base import now_utc
 from app.services import befriending
+from app.services import clock
 
 
 @job_context
@@ -15,5 +15,5 @@ def send_checkin_reminders(day_iso: str | None = None) -> int:
 
     Safe to run often: a pairing's next check-in moves on as soon as it is texted.
     """
-    day = dt.date.fromisoformat(day_iso) if day_iso else befriending.local_day(now_utc())
+    day = dt.date.fromisoformat(day_iso) if day_iso else clock.today()
     return len(befriending.send_checkin_reminders(day).message_ids)

@@ -39,7 +39,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_filters(app: Flask) -> None:
-    """Filters the pages share: phone numbers written the British way (07700 900123)."""
+    """Filters the pages and texts share: phones the British way, times by the one clock.
+
+    ``|clock`` reads a time (9:08am) and ``|when`` an instant in London time (2 Dec 2:05pm),
+    the same words as the texts and run sheets (issue 10).
+    """
+    from app.services import clock
     from app.services.phones import display_phone
 
     app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(clock.time_of_day, "clock")
+    app.add_template_filter(clock.stamp, "when")

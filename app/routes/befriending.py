@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.base import now_utc
 from app.routes.access import editor_required
 from app.services import befriending
+from app.services import clock
 
 bp = Blueprint("befriending", __name__, url_prefix="/befriending")
 
@@ -55,7 +56,7 @@ def _refused(exc: DomainError) -> Response:
 @login_required
 def index() -> str:
     """Show proposals, the waiting list, active and ended pairings."""
-    view = befriending.overview(day=befriending.local_day(now_utc()))
+    view = befriending.overview(day=clock.today())
     return render_template(
         "befriending/index.html",
         view=view,
@@ -71,7 +72,7 @@ def propose() -> Response:
     now = now_utc()
     try:
         run = befriending.propose_pairings(
-            actor_id=current_user.id, day=befriending.local_day(now), now=now
+            actor_id=current_user.id, day=clock.today(now), now=now
         )
     except DomainError as exc:
         return _refused(exc)

@@ -33,6 +33,7 @@ from app.models import LiftPurpose
 from app.models import LiftStatus
 from app.routes.access import editor_required
 from app.routes.forms import show_error
+from app.services import clock
 from app.services import lifts
 from app.services import people
 from app.services import places
@@ -51,7 +52,7 @@ OUTCOME_CHOICES = [
 
 
 def _tomorrow() -> dt.date:
-    return dt.date.today() + dt.timedelta(days=1)
+    return clock.tomorrow()
 
 
 class LiftForm(FlaskForm):
@@ -93,7 +94,7 @@ def _fill_destinations(form: LiftForm) -> None:
         SelectChoice(
             str(a.id),
             f"{a.name}, {a.venue.name} ({WEEKDAYS[a.weekday]}s "
-            f"{a.start_time:%H:%M}–{a.end_time:%H:%M})",
+            f"{clock.time_range(a.start_time, a.end_time)})",
         )
         for a in places.list_activities(include_inactive=False)
     ]

@@ -35,6 +35,7 @@ from app.routes.access import editor_required
 from app.routes.forms import enum_choices
 from app.routes.forms import form_values
 from app.routes.forms import show_error
+from app.services import clock
 from app.services import people
 from app.services.input_rules import parse_day
 
@@ -268,7 +269,7 @@ def _render_availability(
         errors=errors or {},
         exc_values=exc_values or {"available": "no"},
         exc_errors=exc_errors or {},
-        exceptions=people.upcoming_exceptions(volunteer.id, today=dt.date.today()),
+        exceptions=people.upcoming_exceptions(volunteer.id, today=clock.today()),
     )
 
 

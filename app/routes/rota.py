@@ -22,6 +22,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.jobs import rota as rota_jobs
 from app.routes.access import editor_required
+from app.services import clock
 from app.services import publishing
 from app.services import rota
 from app.services import rota_view
@@ -34,7 +35,7 @@ bp = Blueprint("rota", __name__, url_prefix="/rota")
 
 def _day(raw: str | None) -> dt.date:
     if not raw:
-        return dt.date.today() + dt.timedelta(days=1)
+        return clock.tomorrow()
     return parse_day(raw)
 
 
@@ -53,7 +54,6 @@ def index() -> str:
         next_day=day + dt.timedelta(days=1),
         planning=planning,
         status=status,
-        clock=rota_view.clock,
         tile_url=current_app.config.get("MAP_TILE_URL"),
     )
 

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,6 +41,7 @@ from app.optimizer.matching import check_pair
 from app.optimizer.matching import propose_pairings as match_pairings
 from app.optimizer.matching.scoring import join_words
 from app.optimizer.roads import TravelTimes
+from app.services import clock
 from app.services.audit import record_change
 from app.services.befriending_mapping import befriender_profile
 from app.services.befriending_mapping import befriender_rows
@@ -160,12 +160,6 @@ def _travel() -> TravelTimes | None:
         straight_line_speed_kmh=cfg.get("STRAIGHT_LINE_SPEED_KMH"),
         allow_download=False,
     )
-
-
-def local_day(now: dt.datetime) -> dt.date:
-    """Return the bureau's calendar day at the instant ``now``."""
-    zone = ZoneInfo(str(current_app.config.get("TIMEZONE", "Europe/London")))
-    return now.astimezone(zone).date()
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -393,7 +387,7 @@ def accept_proposal(pairing_id: int, *, actor_id: int | None, now: dt.datetime) 
     pairing = get_pairing(pairing_id)
     _require_status(pairing, PairingStatus.PROPOSED, "accept")
     resident, volunteer = pairing.resident, pairing.volunteer
-    day = local_day(now)
+    day = clock.today(now)
     if not resident.active or not resident.wants_befriender:
         msg = f"{resident.full_name} is no longer waiting for a befriender."
         raise Conflict(msg)

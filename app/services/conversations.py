@@ -39,6 +39,7 @@ from app.models import Venue
 from app.models import Volunteer
 from app.models.base import now_utc
 from app.services import befriending
+from app.services import clock
 from app.services import sms_templates as words
 from app.services.input_rules import clean_inbound_text
 from app.services.lifts import ARRIVE_BEFORE_START
@@ -52,7 +53,6 @@ from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
 from app.services.phones import normalise_phone
 from app.services.publishing import driver_reply
-from app.services.publishing import local_now
 from app.services.publishing import notify_lift_dropped
 from app.services.publishing import pickup_window
 from app.services.publishing import planned_lift_times
@@ -534,7 +534,7 @@ def _booking_options(resident: Resident, today: dt.date) -> list[dict[str, Any]]
 
 
 def _booking_menu(conversation: Conversation, resident: Resident, now: dt.datetime) -> _Turn:
-    options = _booking_options(resident, local_now(now).date())
+    options = _booking_options(resident, clock.today(now))
     if not options:
         _set_state(conversation, "book_ask", now)
         return _Turn(words.render("book_ask_place"))
@@ -544,7 +544,7 @@ def _booking_menu(conversation: Conversation, resident: Resident, now: dt.dateti
 
 def _parse_request(text: str, resident: Resident, now: dt.datetime) -> dict[str, Any] | None:
     """Read "choir on Tuesday" or "library tomorrow" against the activities we know."""
-    today = local_now(now).date()
+    today = clock.today(now)
     tokens = re.findall(r"[a-z']+", text.casefold())
     day: dt.date | None = None
     if "today" in tokens:
@@ -583,17 +583,17 @@ def _confirm_booking(conversation: Conversation, choice: dict[str, Any], now: dt
             return _Turn(words.render("expired"))
         what = f"{activity.name} at {activity.venue.name}"
         start = dt.datetime.combine(day, activity.start_time) - ARRIVE_BEFORE_START
-        arrive, home = words.clock(start.time()), words.clock(activity.end_time)
+        arrive, home = clock.time_of_day(start.time()), clock.time_of_day(activity.end_time)
     else:
         last = db.session.get(LiftRequest, choice["copy_lift_id"])
         if last is None:
             return _Turn(words.render("expired"))
         what = words.street_of(last.destination_address) or (last.destination_postcode or "")
         if last.arrive_by:
-            arrive = words.clock(last.arrive_by)
+            arrive = clock.time_of_day(last.arrive_by)
         home_leg = next(iter(last.return_legs), None)
         if home_leg and home_leg.pickup_earliest:
-            home = words.clock(home_leg.pickup_earliest)
+            home = clock.time_of_day(home_leg.pickup_earliest)
     _set_state(conversation, "book_confirm", now, choice=choice)
     return _Turn(
         words.render("book_confirm", what=what, day=words.day_name(day), arrive=arrive, home=home)
@@ -641,7 +641,7 @@ def _book(
 
 
 def _upcoming_lifts(resident: Resident, now: dt.datetime) -> list[LiftRequest]:
-    today = local_now(now).date()
+    today = clock.today(now)
     return list(
         db.session.scalars(
             sa.select(LiftRequest)
@@ -717,7 +717,7 @@ def _drop(conversation: Conversation, resident: Resident, lift_id: int, now: dt.
         return _Turn(words.render("no_lifts"))
     db.session.commit()  # cancel_lift owns its transaction (see _book)
     try:
-        cancel_lift(lift_id, reason="Dropped by text", today=local_now(now).date())
+        cancel_lift(lift_id, reason="Dropped by text", today=clock.today(now))
     except DomainError as exc:
         db.session.rollback()
         return _Turn(words.render("drop_problem", reason=exc.message))

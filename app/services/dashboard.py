@@ -21,6 +21,7 @@ from app.models import Plan
 from app.models import PlanRoute
 from app.models import PlanStatus
 from app.models import Volunteer
+from app.services import clock
 from app.services.people import availability_on
 
 
@@ -48,7 +49,7 @@ class Glance:
 
 def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
     """Summarise tomorrow's lifts, drivers, texts and open alerts."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     day = today + dt.timedelta(days=1)
     rows = db.session.execute(
         sa.select(LiftRequest.status, sa.func.count())

@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from app.errors import InvalidInput
+from app.services import clock
 
 # Longest value accepted in any one form field or query argument; columns set tighter limits.
 MAX_FIELD_CHARS = 20_000
@@ -39,11 +39,6 @@ VIEW_DAY_MIN = dt.date(2000, 1, 1)
 VIEW_DAY_MAX = dt.date(2100, 12, 31)
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 REPLACEMENT = "\ufffd"
-
-
-def london_today() -> dt.date:
-    """Today in the bureau's time zone (until issue 10's ``clock.today`` is on main)."""
-    return dt.datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def label_of(field: str) -> str:
@@ -102,7 +97,7 @@ def clean_inbound_text(body: str) -> str:
 
 def check_lift_day(day: dt.date, *, today: dt.date | None = None, field: str = "day") -> dt.date:
     """A lift may be booked from today (London time) to a year ahead."""
-    today = today or london_today()
+    today = today or clock.today()
     last = today + dt.timedelta(days=LIFT_DAYS_AHEAD)
     if day < today:
         msg = f"{day:%-d %B %Y} has passed; a lift can be booked from today ({today:%-d %B})."
@@ -117,7 +112,7 @@ def check_birth_date(
     born: dt.date, *, today: dt.date | None = None, field: str = "date_of_birth"
 ) -> dt.date:
     """A date of birth lies between 1 January 1900 and today."""
-    today = today or london_today()
+    today = today or clock.today()
     if not EARLIEST_BIRTH <= born <= today:
         msg = f"A date of birth must be between 1900 and today ({born:%-d %B %Y} is not)."
         raise InvalidInput(msg, field=field)

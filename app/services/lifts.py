@@ -22,6 +22,7 @@ from app.models import RecurringLift
 from app.models import Resident
 from app.models import Venue
 from app.models.enums import Mobility
+from app.services import clock
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
@@ -84,12 +85,15 @@ def check_leg_times(
         raise InvalidInput(msg, field=missing_field)
     if pickup_earliest and pickup_latest and pickup_earliest > pickup_latest:
         msg = (
-            f"The pickup window ends ({pickup_latest:%H:%M}) before it starts "
-            f"({pickup_earliest:%H:%M})."
+            f"The pickup window ends ({clock.time_of_day(pickup_latest)}) before it starts "
+            f"({clock.time_of_day(pickup_earliest)})."
         )
         raise InvalidInput(msg, field="pickup_latest")
     if arrive_by and pickup_earliest and pickup_earliest >= arrive_by:
-        msg = f"The pickup ({pickup_earliest:%H:%M}) must be before arrival ({arrive_by:%H:%M})."
+        msg = (
+            f"The pickup ({clock.time_of_day(pickup_earliest)}) must be before arrival "
+            f"({clock.time_of_day(arrive_by)})."
+        )
         raise InvalidInput(msg, field="pickup_earliest")
 
 
@@ -256,7 +260,7 @@ def cancel_lift(
     if not lift.is_open:
         msg = f"This lift is already {lift.status.value.replace('_', ' ')}."
         raise Conflict(msg)
-    today = today or dt.date.today()
+    today = today or clock.today()
     status = LiftStatus.LATE_CANCELLED if lift.day <= today else LiftStatus.CANCELLED
     legs = [lift, *lift.return_legs]
     for leg in legs:
@@ -398,7 +402,7 @@ def list_lifts(
     if day is not None:
         stmt = stmt.where(LiftRequest.day == day)
     else:
-        stmt = stmt.where(LiftRequest.day >= dt.date.today())
+        stmt = stmt.where(LiftRequest.day >= clock.today())
     if status == "open":
         stmt = stmt.where(LiftRequest.status.in_(OPEN_STATUSES))
     elif status:
@@ -536,7 +540,7 @@ def record_outcome(
         msg = "Say why, so the next coordinator knows (e.g. 'in hospital', 'not at home')."
         raise InvalidInput(msg, field="reason")
     lift = get_lift(lift_id)
-    today = today or dt.date.today()
+    today = today or clock.today()
     if status in (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED):
         # cancel_lift decides late or not from the day, whichever of the two was chosen.
         result = cancel_lift(lift_id, reason=reason, today=today, actor_id=actor_id)

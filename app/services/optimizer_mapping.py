@@ -29,12 +29,6 @@ def seconds(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def clock(s: int) -> str:
-    """Seconds after midnight as ``HH:MM`` (rounded down)."""
-    s = max(0, s)
-    return f"{(s // 3600) % 24:02d}:{(s % 3600) // 60:02d}"
-
-
 def point(lat: float | None, lon: float | None, what: str) -> LatLon:
     """Return a LatLon, or refuse: a place without coordinates is never planned at (0, 0)."""
     if lat is None or lon is None:

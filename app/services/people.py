@@ -21,6 +21,7 @@ from app.models import Resident
 from app.models import RiskTier
 from app.models import Volunteer
 from app.models import WeeklyAvailability
+from app.services import clock
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
@@ -252,7 +253,10 @@ def update_volunteer(volunteer_id: int, data: VolunteerInput, *, actor_id: int |
 
 def _check_window(start: dt.time, end: dt.time, field_name: str) -> None:
     if start >= end:
-        msg = f"The window must start before it ends ({start:%H:%M} is not before {end:%H:%M})."
+        msg = (
+            f"The window must start before it ends ({clock.time_of_day(start)} is not before "
+            f"{clock.time_of_day(end)})."
+        )
         raise InvalidInput(msg, field=field_name)
 
 
@@ -291,7 +295,7 @@ def set_weekly_availability(
 
 def _fmt(window: tuple[int, dt.time, dt.time]) -> str:
     day, start, end = window
-    return f"{day} {start:%H:%M}-{end:%H:%M}"
+    return f"{day} {clock.time_range(start, end)}"
 
 
 def add_availability_exception(

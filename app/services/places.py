@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Activity
 from app.models import Service
 from app.models import Venue
+from app.services import clock
 from app.services.audit import record_change
 from app.services.audit import save_audited
 from app.services.geo import locate_postcode
@@ -156,7 +157,7 @@ def save_activity(
         msg = "Give the time it ends."
         raise InvalidInput(msg, field="end_time")
     if data.start_time >= data.end_time:
-        msg = f"It must end after it starts ({data.start_time:%H:%M})."
+        msg = f"It must end after it starts ({clock.time_of_day(data.start_time)})."
         raise InvalidInput(msg, field="end_time")
     values: dict[str, Any] = {
         "name": name,

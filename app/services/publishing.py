@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,6 +39,7 @@ from app.models import Resident
 from app.models import StopKind
 from app.models import Volunteer
 from app.models.base import now_utc
+from app.services import clock
 from app.services import sms_templates as words
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
@@ -83,11 +83,6 @@ class ResidentLift:
         return (self.driver.id, _window_start(self.pickup_s), _minutes(self.home_s))
 
 
-def local_now(now: dt.datetime) -> dt.datetime:
-    """``now`` in the bureau's time zone."""
-    return now.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London")))
-
-
 def _minutes(seconds: int | None) -> int | None:
     return None if seconds is None else seconds // 60
 
@@ -99,7 +94,7 @@ def _window_start(seconds: int) -> int:
 def pickup_window(pickup_s: int) -> tuple[str, str]:
     """The window a resident is told: ``("9:05am", "9:20am")``."""
     start = _window_start(pickup_s) * 60
-    return words.clock(start), words.clock(start + int(PICKUP_WINDOW.total_seconds()))
+    return clock.time_of_day(start), clock.time_of_day(start + int(PICKUP_WINDOW.total_seconds()))
 
 
 def _place(lift: LiftRequest) -> str:
@@ -132,7 +127,7 @@ def _stop_line(stop: PlanStop) -> str:
     lift = stop.lift
     assert lift is not None
     first = lift.resident.first_name
-    at = words.clock(stop.service_start_s)
+    at = clock.time_of_day(stop.service_start_s)
     needs = _needs(lift)
     needs_text = f" ({needs})" if needs else ""
     home = f"{words.street_of(lift.resident.address)} {lift.resident.postcode or ''}".strip()
@@ -163,8 +158,8 @@ def route_texts(route: PlanRoute) -> list[str]:
         driver=route.volunteer.first_name,
         day=day,
         pickups=sum(1 for s in stops if s.kind == StopKind.PICKUP),
-        start=words.clock(stops[0].service_start_s) if stops else "",
-        end=words.clock(stops[-1].service_start_s) if stops else "",
+        start=clock.time_of_day(stops[0].service_start_s) if stops else "",
+        end=clock.time_of_day(stops[-1].service_start_s) if stops else "",
         parts=len(chunks),
     )
     parts = [
@@ -214,7 +209,7 @@ def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
         window_from=window_from,
         window_to=window_to,
         place=_place(planned.lift),
-        home=words.clock(planned.home_s) if planned.home_s is not None else "",
+        home=clock.time_of_day(planned.home_s) if planned.home_s is not None else "",
     )
 
 
@@ -344,7 +339,7 @@ def publish_plan(
 
 def pending_route(volunteer: Volunteer, *, now: dt.datetime) -> PlanRoute | None:
     """The earliest published route from today on that the driver has not answered yet."""
-    today = local_now(now).date()
+    today = clock.today(now)
     return db.session.scalar(
         sa.select(PlanRoute)
         .join(Plan)
@@ -420,7 +415,7 @@ def mark_for_replanning(route: PlanRoute, *, reason: str, now: dt.datetime) -> N
                 volunteer_id=route.volunteer_id,
                 day=plan.day,
                 available=False,
-                note=f"Declined the route by text ({local_now(now):%d %b %H:%M})",
+                note=f"Declined the route by text ({clock.stamp(now)})",
             )
         )
 
@@ -445,13 +440,13 @@ def pickup_address_texts(route: PlanRoute) -> list[str]:
             words.render(
                 "driver_pickup",
                 day=day,
-                time=words.clock(stop.service_start_s),
+                time=clock.time_of_day(stop.service_start_s),
                 name=lift.resident.full_name,
                 address=lift.pickup_address or lift.resident.address or "",
                 postcode=lift.pickup_postcode or "",
                 needs=_needs(lift),
                 place=_place(lift),
-                home=words.clock(home) if home is not None else "",
+                home=clock.time_of_day(home) if home is not None else "",
                 home_place=_venue(lift),
             )
         )
@@ -473,7 +468,7 @@ def check_driver_replies(*, now: dt.datetime | None = None) -> ReplyCheck:
     config = current_app.config
     remind_after = dt.timedelta(minutes=int(config.get("DRIVER_REPLY_REMINDER_MIN", 120)))
     alert_after = dt.timedelta(minutes=int(config.get("DRIVER_REPLY_ALERT_MIN", 240)))
-    today = local_now(now).date()
+    today = clock.today(now)
     routes = db.session.scalars(
         sa.select(PlanRoute)
         .join(Plan)
@@ -566,7 +561,7 @@ def send_day_before_reminders(day: dt.date, *, now: dt.datetime | None = None) -
 def send_due_reminders(*, now: dt.datetime | None = None) -> int:
     """Send tomorrow's reminders once the configured time of day has passed (safe to repeat)."""
     now = now or now_utc()
-    local = local_now(now)
+    local = clock.local(now)
     hour, _, minute = str(current_app.config.get("REMINDER_TIME", "17:00")).partition(":")
     if local.time() < dt.time(int(hour), int(minute or 0)):
         return 0
@@ -616,7 +611,7 @@ def notify_lift_dropped(lift: LiftRequest, *, now: dt.datetime) -> list[Message]
         "driver_lift_dropped",
         day=day,
         name=lift.resident.first_name,
-        time=words.clock(stop.service_start_s),
+        time=clock.time_of_day(stop.service_start_s),
         with_return=bool(lift.return_legs) and stop.lift_id == lift.id,
     )
     add_alert(

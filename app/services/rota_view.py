@@ -31,6 +31,7 @@ from app.models import Resident
 from app.models import StopKind
 from app.models import UnservedLift
 from app.models import Volunteer
+from app.services import clock
 from app.services.people import availability_on
 from app.services.rota import FIXES
 
@@ -62,14 +63,6 @@ REASON_TEXT = {
     "outbound_unserved": "The outward lift could not be planned, so the return is not either.",
 }
 SECONDS_PER_DAY = 24 * 3600
-
-
-def clock(seconds: int | None) -> str:
-    """``HH:MM`` for seconds after local midnight."""
-    if seconds is None:
-        return ""
-    minutes = int(round(seconds / 60))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def lift_needs(lift: LiftRequest) -> str:
@@ -109,7 +102,7 @@ class StopView:
 
     @property
     def time(self) -> str:
-        return clock(self.service_start_s)
+        return clock.time_of_day(self.service_start_s)
 
 
 @dataclass(frozen=True)
@@ -449,7 +442,7 @@ def driver_choices(lift: LiftRequest) -> list[DriverChoice]:
             DriverChoice(
                 id=v.id,
                 name=v.full_name,
-                windows=", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in windows),
+                windows=", ".join(clock.time_range(a, b) for a, b in windows),
                 warning=warning,
             )
         )

@@ -77,17 +77,6 @@ def render(template: str, /, **context: Any) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-def clock(value: dt.time | int) -> str:
-    """A time as people say it: ``9:05am``, ``12 noon``, ``2:30pm``; ints are seconds of the day."""
-    if isinstance(value, int):
-        value = dt.time((value // 3600) % 24, (value % 3600) // 60)
-    if value.hour == 12 and value.minute == 0:
-        return "12 noon"
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}:{value.minute:02d}{suffix}" if value.minute else f"{hour}{suffix}"
-
-
 def day_name(day: dt.date) -> str:
     """``Tuesday 8 December``."""
     return f"{_DAYS[day.weekday()]} {day.day} {day:%B}"

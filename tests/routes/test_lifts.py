@@ -49,7 +49,7 @@ def test_phone_call_path_books_a_lift_with_its_return(client, coordinator, db):
     outbound, back = _lifts(db)
     assert outbound.arrive_by == dt.time(9, 50) and back.pickup_earliest == dt.time(12)
     page = client.get(f"/lifts/?day={TUESDAY.isoformat()}").get_data(as_text=True)
-    assert resident.full_name in page and "arrive by 09:50" in page
+    assert resident.full_name in page and "arrive by 9:50am" in page
 
 
 def test_recurring_lift_creates_a_weekly_row(client, coordinator, db):

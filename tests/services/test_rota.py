@@ -15,7 +15,6 @@ from app.models import Plan
 from app.models import PlanStatus
 from app.models import StopKind
 from app.services import rota
-from app.services.optimizer_mapping import clock
 from tests.factories import DAGENHAM
 from tests.factories import VALENCE
 from tests.factories import make_lift
@@ -134,11 +133,6 @@ def test_cli_plans_a_day(runner, db):
     assert result.exit_code == 0, result.output
     assert "1 of 2 lifts planned with 1 drivers" in result.output
     assert "no accessible vehicle" in result.output
-
-
-def test_clock_formats_seconds_after_midnight():
-    """09:05 is 32,700 seconds after midnight."""
-    assert clock(9 * 3600 + 5 * 60 + 59) == "09:05"
 
 
 def test_replanning_a_published_day_keeps_what_people_were_told(db):

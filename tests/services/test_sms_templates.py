@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -28,15 +27,6 @@ def test_typographic_characters_become_plain() -> None:
 def test_parts_are_counted_like_the_network(text: str, parts: int) -> None:
     """160/153 characters per part in GSM-7, 70/67 otherwise."""
     assert words.segments(text) == parts
-
-
-@pytest.mark.parametrize(
-    ("value", "said"),
-    [(dt.time(9, 5), "9:05am"), (dt.time(12), "12 noon"), (dt.time(14), "2pm"), (43500, "12:05pm")],
-)
-def test_times_are_said_plainly(value: dt.time | int, said: str) -> None:
-    """Times read as people say them."""
-    assert words.clock(value) == said
 
 
 @pytest.mark.parametrize(
