@@ -43,9 +43,10 @@ from app.services import clock
 from app.services import sms_templates as words
 from app.services.input_rules import clean_inbound_text
 from app.services.lifts import ARRIVE_BEFORE_START
+from app.services.lifts import DroppedBy
 from app.services.lifts import LiftInput
 from app.services.lifts import book_lift
-from app.services.lifts import cancel_lift
+from app.services.lifts import drop_lifts
 from app.services.messaging import Person
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
@@ -53,7 +54,6 @@ from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
 from app.services.phones import normalise_phone
 from app.services.publishing import driver_reply
-from app.services.publishing import notify_lift_dropped
 from app.services.publishing import pickup_window
 from app.services.publishing import planned_lift_times
 
@@ -715,13 +715,12 @@ def _drop(conversation: Conversation, resident: Resident, lift_id: int, now: dt.
     lift = db.session.get(LiftRequest, lift_id)
     if lift is None or lift.resident_id != resident.id:
         return _Turn(words.render("no_lifts"))
-    db.session.commit()  # cancel_lift owns its transaction (see _book)
-    try:
-        cancel_lift(lift_id, reason="Dropped by text", today=clock.today(now))
-    except DomainError as exc:
-        db.session.rollback()
-        return _Turn(words.render("drop_problem", reason=exc.message))
-    queued = notify_lift_dropped(lift, now=now)
+    if not lift.is_open:
+        reason = f"This lift is already {lift.status.value.replace('_', ' ')}."
+        return _Turn(words.render("drop_problem", reason=reason))
+    # One transaction with the inbound text: handle_inbound commits, then dispatches (issue 10).
+    legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
+    queued = drop_lifts(legs, by=DroppedBy.RESIDENT, reason="Dropped by text", now=now)
     return _Turn(
         words.render("dropped", what=_lift_place(lift), day=words.day_name(lift.day)), queued
     )

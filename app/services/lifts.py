@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -13,19 +15,31 @@ from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Activity
+from app.models import AlertKind
+from app.models import DriverResponse
 from app.models import LiftLeg
 from app.models import LiftPurpose
 from app.models import LiftRequest
 from app.models import LiftSource
 from app.models import LiftStatus
+from app.models import Message
+from app.models import PlanRoute
+from app.models import PlanStop
 from app.models import RecurringLift
 from app.models import Resident
 from app.models import Venue
+from app.models import Volunteer
+from app.models.base import now_utc
 from app.models.enums import Mobility
 from app.services import clock
+from app.services import plans
+from app.services import sms_templates as words
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
+from app.services.messaging import add_alert
+from app.services.messaging import dispatch
+from app.services.messaging import queue_text
 
 # A lift must leave time to arrive before an activity starts.
 ARRIVE_BEFORE_START = dt.timedelta(minutes=10)
@@ -249,25 +263,167 @@ def lifts_on(day: dt.date) -> list[LiftRequest]:
     )
 
 
+class DroppedBy(StrEnum):
+    """Who dropped a lift from the rota: each tells different people (see :func:`drop_lifts`)."""
+
+    STAFF = "staff"  # cancelled from the lift's page
+    RESIDENT = "resident"  # dropped by text
+    DRIVER = "driver"  # the driver declined the route it was on
+    REPLAN = "replan"  # a re-plan was published without it
+
+
+def place_of(lift: LiftRequest) -> str:
+    """Where a lift goes (for the lift home, where it starts), as the resident calls it."""
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    if outbound.activity is not None:
+        return f"{outbound.activity.name} at {outbound.activity.venue.name}"
+    return words.street_of(outbound.destination_address) or (outbound.destination_postcode or "")
+
+
+def drop_lifts(
+    legs: Sequence[LiftRequest],
+    *,
+    by: DroppedBy,
+    reason: str,
+    now: dt.datetime,
+    driver: Volunteer | None = None,
+) -> list[Message]:
+    """Drop these legs from the rota, whoever drops them; return the texts to dispatch.
+
+    The one home of what dropping a lift triggers (issue 10, STYLE rule 26): the leg's status
+    (cancelled, late on the day itself; back to requested when its driver declined; unserved
+    when a re-plan left it out), each driver with it on a published route told, the day flagged
+    for re-planning, the resident told, and staff alerted when nobody on staff did it. Does not
+    commit: the caller's use case does, then dispatches the texts (the outbox rule).
+    """
+    legs = [leg for leg in legs if leg.is_open]
+    if not legs:
+        return []
+    told = plans.published_pickups(leg.id for leg in legs)
+    day = legs[0].day
+    status = {
+        DroppedBy.STAFF: LiftStatus.CANCELLED,
+        DroppedBy.RESIDENT: LiftStatus.CANCELLED,
+        DroppedBy.DRIVER: LiftStatus.REQUESTED,
+        DroppedBy.REPLAN: LiftStatus.UNSERVED,
+    }[by]
+    if status == LiftStatus.CANCELLED and day <= clock.today(now):
+        status = LiftStatus.LATE_CANCELLED
+    for leg in legs:
+        leg.status = status
+        leg.status_reason = (reason.strip() or status.value)[:255]
+    queued: list[Message] = []
+    if by in (DroppedBy.STAFF, DroppedBy.RESIDENT):
+        queued += _tell_drivers(legs, told, now)
+    if told and by != DroppedBy.REPLAN:
+        resident = legs[0].resident
+        why = {
+            DroppedBy.STAFF: f"{resident.full_name}'s lift was cancelled",
+            DroppedBy.RESIDENT: f"{resident.full_name} dropped their lift by text",
+            DroppedBy.DRIVER: f"{driver.full_name if driver else 'A driver'} declined their route",
+        }[by]
+        plans.flag_for_replanning(day, why)
+    queued += _tell_residents(legs, told, by=by, driver=driver, now=now)
+    if by == DroppedBy.RESIDENT and told:
+        names = ", ".join(sorted({route.volunteer.full_name for _, route in told}))
+        add_alert(
+            AlertKind.LIFT_CANCELLED,
+            f"{legs[0].resident.full_name} dropped their lift on {words.day_name(day)} by text; "
+            f"{names} {'has' if ',' not in names else 'have'} been told.",
+            person=legs[0].resident,
+            now=now,
+        )
+    return queued
+
+
+def _tell_drivers(
+    legs: list[LiftRequest], told: list[tuple[PlanStop, PlanRoute]], now: dt.datetime
+) -> list[Message]:
+    """One text to each driver still on a published route with one of these legs."""
+    by_route: dict[int, list[PlanStop]] = {}
+    routes: dict[int, PlanRoute] = {}
+    for stop, route in told:
+        if route.response == DriverResponse.DECLINED:
+            continue
+        by_route.setdefault(route.id, []).append(stop)
+        routes[route.id] = route
+    queued = []
+    for route_id, stops in by_route.items():
+        first = stops[0]
+        lift = first.lift
+        assert lift is not None
+        body = words.render(
+            "driver_lift_dropped",
+            day=words.day_name(lift.day),
+            name=lift.resident.first_name,
+            time=clock.time_of_day(first.service_start_s),
+            with_return=len(stops) > 1,
+        )
+        route = routes[route_id]
+        queued.append(
+            queue_text(
+                route.volunteer, body, kind="driver_change", concerns=("lift", lift.id), now=now
+            )
+        )
+    return queued
+
+
+def _tell_residents(
+    legs: list[LiftRequest],
+    told: list[tuple[PlanStop, PlanRoute]],
+    *,
+    by: DroppedBy,
+    driver: Volunteer | None,
+    now: dt.datetime,
+) -> list[Message]:
+    """Tell each resident what happened to their lift (they dropped it: the reply says so)."""
+    if by == DroppedBy.RESIDENT:
+        return []
+    promised = {stop.lift_id for stop, _ in told}
+    queued = []
+    seen: set[int] = set()
+    for leg in legs:
+        if leg.resident_id in seen:
+            continue
+        if by != DroppedBy.STAFF and leg.id not in promised:
+            continue  # never told of a driver or a time: nothing to take back
+        seen.add(leg.resident_id)
+        template = {
+            DroppedBy.STAFF: "lift_cancelled",
+            DroppedBy.DRIVER: "lift_driver_off",
+            DroppedBy.REPLAN: "lift_unserved",
+        }[by]
+        body = words.render(
+            template,
+            name=leg.resident.first_name,
+            day=words.day_name(leg.day),
+            place=place_of(leg),
+            driver=driver.first_name if driver else "",
+        )
+        queued.append(
+            queue_text(leg.resident, body, kind=template, concerns=("lift", leg.id), now=now)
+        )
+    return queued
+
+
 def cancel_lift(
-    lift_id: int, *, reason: str, today: dt.date | None = None, actor_id: int | None = None
+    lift_id: int,
+    *,
+    reason: str,
+    now: dt.datetime | None = None,
+    actor_id: int | None = None,
 ) -> LiftRequest:
-    """Cancel a lift and its return leg; on the day itself it is a late cancellation."""
-    lift = db.session.get(LiftRequest, lift_id)
-    if lift is None:
-        msg = f"There is no lift number {lift_id}."
-        raise NotFound(msg)
+    """Cancel a lift and its return leg for staff (late on the day itself): :func:`drop_lifts`."""
+    lift = get_lift(lift_id)
     if not lift.is_open:
         msg = f"This lift is already {lift.status.value.replace('_', ' ')}."
         raise Conflict(msg)
-    today = today or clock.today()
-    status = LiftStatus.LATE_CANCELLED if lift.day <= today else LiftStatus.CANCELLED
-    legs = [lift, *lift.return_legs]
-    for leg in legs:
-        if leg.is_open:
-            leg.status = status
-            leg.status_reason = reason.strip() or "cancelled"
+    now = now or now_utc()
+    legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
+    queued = drop_lifts(legs, by=DroppedBy.STAFF, reason=reason or "cancelled", now=now)
+    _audit_outcome(lift, actor_id)
     db.session.commit()
+    dispatch(queued)
     return lift
 
 
@@ -368,12 +524,7 @@ def expand_recurring(day: dt.date) -> int:
 
 # --- The coordinator's web app (issue 7): lists, recurring lifts, edits and outcomes. ---
 
-OPEN_STATUSES = (
-    LiftStatus.REQUESTED,
-    LiftStatus.PLANNED,
-    LiftStatus.CONFIRMED,
-    LiftStatus.UNSERVED,
-)
+OPEN_STATUSES = plans.OPEN_STATUSES
 # What a coordinator may record when a lift is dropped or done (the foundation's outcome codes).
 OUTCOMES = (
     LiftStatus.CANCELLED,
@@ -519,11 +670,12 @@ def record_outcome(
     *,
     reason: str,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
     actor_id: int | None = None,
 ) -> LiftRequest:
     """Drop a lift or record how it went, with a reason: the foundation's outcome codes.
 
-    ``cancelled`` becomes ``late_cancelled`` on the day itself (as :func:`cancel_lift` decides);
+    ``cancelled`` becomes ``late_cancelled`` on the day itself (as :func:`drop_lifts` decides);
     a cancellation or a no-show of the outward leg also closes its return leg, which nobody
     will ride.
     """
@@ -540,12 +692,10 @@ def record_outcome(
         msg = "Say why, so the next coordinator knows (e.g. 'in hospital', 'not at home')."
         raise InvalidInput(msg, field="reason")
     lift = get_lift(lift_id)
-    today = today or clock.today()
     if status in (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED):
-        # cancel_lift decides late or not from the day, whichever of the two was chosen.
-        result = cancel_lift(lift_id, reason=reason, today=today, actor_id=actor_id)
-        _audit_outcome(lift, actor_id)
-        return result
+        # drop_lifts decides late or not from the day, whichever of the two was chosen.
+        return cancel_lift(lift_id, reason=reason, now=now, actor_id=actor_id)
+    today = today or clock.today(now)
     if lift.day > today:
         msg = f"This lift is on {lift.day:%A %-d %B}; record how it went on the day or after."
         raise InvalidInput(msg, field="outcome")
@@ -570,4 +720,3 @@ def _audit_outcome(lift: LiftRequest, actor_id: int | None) -> None:
         entity=lift,
         changes={"status": (None, lift.status.value), "reason": (None, lift.status_reason)},
     )
-    db.session.commit()

@@ -40,11 +40,15 @@ from app.models import StopKind
 from app.models import Volunteer
 from app.models.base import now_utc
 from app.services import clock
+from app.services import plans
 from app.services import sms_templates as words
+from app.services.lifts import DroppedBy
+from app.services.lifts import drop_lifts
+from app.services.lifts import place_of
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
-from app.services.rota import published_plan
+from app.services.plans import published_plan
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +99,6 @@ def pickup_window(pickup_s: int) -> tuple[str, str]:
     """The window a resident is told: ``("9:05am", "9:20am")``."""
     start = _window_start(pickup_s) * 60
     return clock.time_of_day(start), clock.time_of_day(start + int(PICKUP_WINDOW.total_seconds()))
-
-
-def _place(lift: LiftRequest) -> str:
-    """Where a lift goes (or, for the lift home, where it starts), as the resident calls it."""
-    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
-    if outbound.activity is not None:
-        return f"{outbound.activity.name} at {outbound.activity.venue.name}"
-    return words.street_of(outbound.destination_address) or (outbound.destination_postcode or "")
 
 
 def _venue(lift: LiftRequest) -> str:
@@ -208,7 +204,7 @@ def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
         driver=planned.driver.first_name,
         window_from=window_from,
         window_to=window_to,
-        place=_place(planned.lift),
+        place=place_of(planned.lift),
         home=clock.time_of_day(planned.home_s) if planned.home_s is not None else "",
     )
 
@@ -238,16 +234,32 @@ def publish_plan(
     if plan.status != PlanStatus.DRAFT:
         msg = f"This plan is already {plan.status.value}; plan the day again to change it."
         raise Conflict(msg)
+    fresh = plans.freshness(plan)
+    if fresh.dropped or fresh.reasons:
+        # Publishing would text a driver a lift that was dropped, or a route they declined.
+        why = "; ".join([*fresh.reasons, fresh.summary()] if fresh.dropped else fresh.reasons)
+        msg = f"Plan the day again before publishing: {why}."
+        raise Conflict(msg)
     previous = published_plan(plan.day)
+    queued: list[Message] = []
+    # A lift the new plan leaves out is dropped by the re-plan: while the old plan is still the
+    # published one, so its resident, if promised a time, is told (issue 10).
+    planned_ids = {s.lift_id for r in plan.routes for s in r.stops if s.lift_id}
+    left_out = [u for u in plan.unserved if u.lift_id not in planned_ids and u.lift.is_open]
+    queued += drop_lifts(
+        [u.lift for u in left_out], by=DroppedBy.REPLAN, reason="not planned", now=now
+    )
+    for unserved in left_out:
+        unserved.lift.status_reason = unserved.reason
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = now
     stats = dict(plan.stats or {})
     stats.pop("needs_replan", None)
+    stats.pop("replan_reasons", None)
     stats["published_by_id"] = actor_id
     plan.stats = stats
-    queued: list[Message] = []
     day = plan.day
 
     for route in plan.routes:
@@ -256,14 +268,6 @@ def publish_plan(
             assert lift is not None
             if lift.status in (LiftStatus.REQUESTED, LiftStatus.UNSERVED):
                 lift.status = LiftStatus.PLANNED
-    planned_ids = {s.lift_id for r in plan.routes for s in r.stops if s.lift_id}
-    for unserved in plan.unserved:
-        if unserved.lift_id not in planned_ids and unserved.lift.status in (
-            LiftStatus.REQUESTED,
-            LiftStatus.PLANNED,
-        ):
-            unserved.lift.status = LiftStatus.UNSERVED
-            unserved.lift.status_reason = unserved.reason
 
     # Drivers: text a route only when it is new or changed; an unchanged route keeps its answer.
     old_routes = {r.volunteer_id: r for r in previous.routes} if previous else {}
@@ -339,13 +343,19 @@ def publish_plan(
 
 def pending_route(volunteer: Volunteer, *, now: dt.datetime) -> PlanRoute | None:
     """The earliest published route from today on that the driver has not answered yet."""
+    return _route_from_today(volunteer, PENDING, now=now)
+
+
+def _route_from_today(
+    volunteer: Volunteer, answers: Sequence[DriverResponse], *, now: dt.datetime
+) -> PlanRoute | None:
     today = clock.today(now)
     return db.session.scalar(
         sa.select(PlanRoute)
         .join(Plan)
         .where(
             PlanRoute.volunteer_id == volunteer.id,
-            PlanRoute.response.in_(PENDING),
+            PlanRoute.response.in_(answers),
             Plan.status == PlanStatus.PUBLISHED,
             Plan.day >= today,
         )
@@ -358,62 +368,84 @@ def driver_reply(
 ) -> tuple[str, list[Message]]:
     """Record a driver's 1 (accept) or 2 (decline); returns the reply and texts to dispatch.
 
-    Does not commit: the inbound text's use case does.
+    A 2 with nothing waiting declines the earliest route they accepted (issue 10: it used to
+    answer "Nothing is waiting for your reply" and keep them on the rota). Does not commit: the
+    inbound text's use case does.
     """
     route = pending_route(volunteer, now=now)
+    if route is None and not accept:
+        route = _route_from_today(volunteer, (DriverResponse.ACCEPTED,), now=now)
     if route is None:
         return words.render("driver_nothing_pending", driver=volunteer.first_name), []
     day = route.plan.day
-    route.responded_at = now
-    queued: list[Message] = []
     if accept:
+        route.responded_at = now
         route.response = DriverResponse.ACCEPTED
-        for body in pickup_address_texts(route):
-            queued.append(
-                queue_text(
-                    volunteer,
-                    body,
-                    kind="driver_address",
-                    concerns=("plan_route", route.id),
-                    now=now,
-                )
+        queued = [
+            queue_text(
+                volunteer, body, kind="driver_address", concerns=("plan_route", route.id), now=now
             )
+            for body in pickup_address_texts(route)
+        ]
         reply = words.render(
             "driver_accepted", driver=volunteer.first_name, day=words.day_name(day)
         )
         return reply, queued
+    queued = decline_route(route, now=now)
+    return words.render(
+        "driver_declined", driver=volunteer.first_name, day=words.day_name(day)
+    ), queued
+
+
+def decline_route(route: PlanRoute, *, now: dt.datetime) -> list[Message]:
+    """The driver cannot drive this route: drop its lifts from them, keep them out of a re-plan.
+
+    Whether they had answered yet or had accepted, the consequences are the same (issue 10):
+    each lift goes back to needing a driver and its resident is told (:func:`drop_lifts`), the
+    day is flagged for re-planning, the driver gets a day off, and staff get an alert.
+    """
+    volunteer = route.volunteer
+    day = route.plan.day
+    accepted = route.response == DriverResponse.ACCEPTED
     route.response = DriverResponse.DECLINED
-    mark_for_replanning(route, reason=f"{volunteer.full_name} declined by text", now=now)
+    route.responded_at = now
+    legs = [s.lift for s in _lift_stops(route) if s.kind == StopKind.PICKUP and s.lift]
+    queued = drop_lifts(
+        legs,
+        by=DroppedBy.DRIVER,
+        reason=f"{volunteer.full_name} cannot drive",
+        now=now,
+        driver=volunteer,
+    )
+    plans.flag_for_replanning(day, f"{volunteer.full_name} declined their route")
+    _day_off(route, now=now)
+    after = " after accepting it" if accepted else ""
     add_alert(
         AlertKind.DRIVER_DECLINED,
-        f"{volunteer.full_name} cannot drive their route on {words.day_name(day)}; "
+        f"{volunteer.full_name} cannot drive their route on {words.day_name(day)}{after}; "
         "the day needs planning again without them.",
         person=volunteer,
         now=now,
     )
-    return words.render("driver_declined", driver=volunteer.first_name, day=words.day_name(day)), []
+    return queued
 
 
-def mark_for_replanning(route: PlanRoute, *, reason: str, now: dt.datetime) -> None:
-    """Flag the route's plan for re-planning and keep its driver out of that day."""
-    plan = route.plan
-    stats = dict(plan.stats or {})
-    stats["needs_replan"] = True
-    stats["replan_reasons"] = [*stats.get("replan_reasons", []), reason]
-    plan.stats = stats
+def _day_off(route: PlanRoute, *, now: dt.datetime) -> None:
+    """Book the driver off the route's day: the planner reads availability, so a re-plan
+    leaves them out."""
+    day = route.plan.day
     day_off = db.session.scalar(
         sa.select(AvailabilityException).where(
             AvailabilityException.volunteer_id == route.volunteer_id,
-            AvailabilityException.day == plan.day,
+            AvailabilityException.day == day,
             AvailabilityException.available.is_(False),
         )
     )
     if day_off is None:
-        # The planner reads availability, so a day off keeps the driver out of the re-plan.
         db.session.add(
             AvailabilityException(
                 volunteer_id=route.volunteer_id,
-                day=plan.day,
+                day=day,
                 available=False,
                 note=f"Declined the route by text ({clock.stamp(now)})",
             )
@@ -445,7 +477,7 @@ def pickup_address_texts(route: PlanRoute) -> list[str]:
                 address=lift.pickup_address or lift.resident.address or "",
                 postcode=lift.pickup_postcode or "",
                 needs=_needs(lift),
-                place=_place(lift),
+                place=place_of(lift),
                 home=clock.time_of_day(home) if home is not None else "",
                 home_place=_venue(lift),
             )
@@ -584,43 +616,3 @@ def planned_lift_times(lifts: Sequence[LiftRequest]) -> dict[int, tuple[str, int
         )
     ).all()
     return {lift_id: (first, start) for lift_id, first, start in rows if lift_id is not None}
-
-
-def notify_lift_dropped(lift: LiftRequest, *, now: dt.datetime) -> list[Message]:
-    """Tell the driver and the coordinators that a lift on a published plan was dropped.
-
-    Does not commit: the use case that dropped the lift does.
-    """
-    leg_ids = [lift.id, *(r.id for r in lift.return_legs)]
-    stop = db.session.scalar(
-        sa.select(PlanStop)
-        .join(PlanRoute, PlanStop.route_id == PlanRoute.id)
-        .join(Plan, PlanRoute.plan_id == Plan.id)
-        .where(
-            Plan.status == PlanStatus.PUBLISHED,
-            PlanStop.kind == StopKind.PICKUP,
-            PlanStop.lift_id.in_(leg_ids),
-        )
-        .order_by(PlanStop.service_start_s)
-    )
-    if stop is None:
-        return []
-    route = stop.route
-    day = words.day_name(lift.day)
-    body = words.render(
-        "driver_lift_dropped",
-        day=day,
-        name=lift.resident.first_name,
-        time=clock.time_of_day(stop.service_start_s),
-        with_return=bool(lift.return_legs) and stop.lift_id == lift.id,
-    )
-    add_alert(
-        AlertKind.LIFT_CANCELLED,
-        f"{lift.resident.full_name} dropped their lift on {day} by text; "
-        f"{route.volunteer.full_name} has been told.",
-        person=lift.resident,
-        now=now,
-    )
-    return [
-        queue_text(route.volunteer, body, kind="driver_change", concerns=("lift", lift.id), now=now)
-    ]

@@ -22,7 +22,6 @@ from app.extensions import db
 from app.models import BlockedPair
 from app.models import LiftLeg
 from app.models import LiftRequest
-from app.models import LiftStatus
 from app.models import Plan
 from app.models import PlanRoute
 from app.models import PlanStatus
@@ -42,6 +41,7 @@ from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
+from app.services import plans
 from app.services.audit import record_change
 from app.services.lifts import expand_recurring
 from app.services.optimizer_mapping import build_problem
@@ -53,12 +53,7 @@ from app.services.roads import travel_times_from_config
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = (
-    LiftStatus.REQUESTED,
-    LiftStatus.PLANNED,
-    LiftStatus.CONFIRMED,
-    LiftStatus.UNSERVED,
-)
+OPEN_STATUSES = plans.OPEN_STATUSES
 
 # What a coordinator can do about each reason the solver gives (issue 7 shows these).
 FIXES = {
@@ -102,16 +97,6 @@ def travel_times() -> TravelTimes:
         straight_line_detour=cfg.get("STRAIGHT_LINE_DETOUR"),
         straight_line_speed_kmh=cfg.get("STRAIGHT_LINE_SPEED_KMH"),
         allow_download=False,
-    )
-
-
-def published_plan(day: dt.date) -> Plan | None:
-    """The plan drivers and residents were told about for ``day``, if any."""
-    return db.session.scalar(
-        sa.select(Plan)
-        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc(), Plan.id.desc())
-        .limit(1)
     )
 
 
@@ -202,7 +187,7 @@ def plan_day(
     if not drivers and not rows:
         msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
         raise InvalidInput(msg, field="day")
-    published = published_plan(day)
+    published = plans.published_plan(day)
     # Only a driver free that day can keep a lift (issue 10: after a driver declined, their
     # published lifts named a driver the problem did not have, and every re-plan failed).
     free = {d.id for d in drivers}

@@ -243,7 +243,10 @@ def test_declining_alerts_staff_and_keeps_the_driver_out_of_a_replan(day: Day) -
     plan = day.publish()
     reply, queued = publishing.driver_reply(day.sue, False, now=NOW)
     db.session.commit()
-    assert "We will find someone else" in reply and queued == []
+    assert "We will find someone else" in reply
+    # Her resident is told the driver changed (issue 10: whoever drops a lift, the resident hears).
+    [to_zofia] = queued
+    assert to_zofia.resident_id == day.zofia.id and "Sue can no longer drive you" in to_zofia.body
     [alert] = db.session.scalars(sa.select(Alert).where(Alert.kind == AlertKind.DRIVER_DECLINED))
     assert alert.volunteer_id == day.sue.id
     assert plan.stats["needs_replan"] is True
