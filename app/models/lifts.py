@@ -27,7 +27,6 @@ _WINDOW_CHECKS = (
         name="pickup_window_ordered",
     ),
     sa.CheckConstraint("pickup_earliest IS NOT NULL OR arrive_by IS NOT NULL", name="has_a_time"),
-    sa.CheckConstraint("seats >= 1", name="seats_at_least_one"),
     sa.CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
 )
 
@@ -116,7 +115,6 @@ class LiftRequest(TimestampMixin, Base):
     pickup_latest: Mapped[dt.time | None]
     arrive_by: Mapped[dt.time | None]
     escort: Mapped[bool] = mapped_column(default=False)
-    seats: Mapped[int] = mapped_column(default=1)
     mobility: Mapped[Mobility] = mapped_column(
         enum_type(Mobility, "mobility"), default=Mobility.NONE
     )

@@ -81,6 +81,29 @@ def _add(t: dt.time, delta: dt.timedelta) -> dt.time:
     return (dt.datetime.combine(dt.date(2000, 1, 1), t) + delta).time()
 
 
+def escort_and_mobility(resident: Resident, *, escort_asked: bool) -> tuple[bool, Mobility]:
+    """Whether an escort rides along, and the mobility the driver must plan for.
+
+    A resident whose mobility is "needs an escort" always gets one, even if the separate tick
+    box was left empty; the lift itself then has no mobility need beyond the escort (issue 10:
+    three copies of this rule disagreed about it).
+    """
+    needs_escort = resident.needs_escort or resident.mobility == Mobility.NEEDS_ESCORT
+    mobility = Mobility.NONE if resident.mobility == Mobility.NEEDS_ESCORT else resident.mobility
+    return escort_asked or needs_escort, mobility
+
+
+def seats_needed(lift: LiftRequest) -> int:
+    """How many passenger seats a lift takes: the resident's and an escort's.
+
+    A wheelchair user rides in their chair in a wheelchair space, so then only an escort takes a
+    seat. The one home of this rule (issue 10): it is derived from the lift's escort and mobility
+    every time, never stored, so no copy can go stale.
+    """
+    escorts = 1 if lift.escort else 0
+    return escorts if lift.wheelchair else 1 + escorts
+
+
 def lift_priority(purpose: LiftPurpose, resident: Resident) -> int:
     """Medical before social; residents most at risk of isolation first."""
     return min(100, PRIORITY_BY_PURPOSE[purpose] + RISK_BONUS[resident.risk_tier.value])
@@ -198,13 +221,13 @@ def book_lift(
     if duplicate is not None:
         msg = f"{resident.full_name} already has this lift booked on {data.day:%A %-d %B}."
         raise Conflict(msg)
+    escort, mobility = escort_and_mobility(resident, escort_asked=data.escort)
     common = dict(
         resident_id=resident.id,
         day=data.day,
         activity_id=data.activity_id or None,
-        escort=data.escort or resident.needs_escort,
-        seats=2 if (data.escort or resident.needs_escort) else 1,
-        mobility=resident.mobility if resident.mobility != Mobility.NEEDS_ESCORT else Mobility.NONE,
+        escort=escort,
+        mobility=mobility,
         purpose=purpose,
         priority=lift_priority(purpose, resident),
         source=source,
@@ -466,17 +489,14 @@ def expand_recurring(day: dt.date) -> int:
             )
         if dest[2] is None:
             continue
-        needs_escort = rec.escort or resident.needs_escort
+        escort, mobility = escort_and_mobility(resident, escort_asked=rec.escort)
         common = dict(
             resident_id=resident.id,
             day=day,
             recurring_id=rec.id,
             activity_id=rec.activity_id,
-            escort=needs_escort,
-            seats=2 if needs_escort else 1,
-            mobility=resident.mobility
-            if resident.mobility != Mobility.NEEDS_ESCORT
-            else Mobility.NONE,
+            escort=escort,
+            mobility=mobility,
             purpose=rec.purpose,
             priority=lift_priority(rec.purpose, resident),
             source=LiftSource.RECURRING,
@@ -644,7 +664,7 @@ def update_lift(lift_id: int, data: LiftEdit, *, actor_id: int | None = None) ->
     except ValueError:
         msg = f"'{data.purpose}' is not a purpose of a lift."
         raise InvalidInput(msg, field="purpose") from None
-    escort = data.escort or lift.resident.needs_escort
+    escort, _mobility = escort_and_mobility(lift.resident, escort_asked=data.escort)
     changes = apply_changes(
         lift,
         {
@@ -652,7 +672,6 @@ def update_lift(lift_id: int, data: LiftEdit, *, actor_id: int | None = None) ->
             "pickup_latest": data.pickup_latest,
             "arrive_by": data.arrive_by,
             "escort": escort,
-            "seats": 2 if escort else 1,
             "purpose": purpose,
             "priority": lift_priority(purpose, lift.resident),
             "notes": data.notes.strip(),

@@ -16,6 +16,7 @@ from app.optimizer.types import LatLon
 from app.optimizer.types import Lift
 from app.optimizer.types import Problem
 from app.optimizer.types import TimeWindow
+from app.services.lifts import seats_needed
 
 # An arrival deadline "by 9:55" becomes "between 9:25 and 9:55": nobody is left waiting an hour
 # outside a closed hall.
@@ -58,7 +59,6 @@ def lift_from_row(
     if row.arrive_by is not None:
         late = seconds(row.arrive_by)
         arrival_window = TimeWindow(max(0, late - int(ARRIVAL_SLACK.total_seconds())), late)
-    escorts = 1 if row.escort else 0
     resident = row.resident
     return Lift(
         id=str(row.id),
@@ -68,7 +68,7 @@ def lift_from_row(
         ),
         pickup_window=pickup_window,
         arrival_window=arrival_window,
-        seats=escorts if row.wheelchair else 1 + escorts,
+        seats=seats_needed(row),
         wheelchair=row.wheelchair,
         priority=max(1, row.priority),
         required_attributes=frozenset({"female"})

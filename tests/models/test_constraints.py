@@ -128,7 +128,6 @@ def test_foreign_keys_are_enforced(db):
             day=dt.date(2026, 12, 1),
             leg="outbound",
             arrive_by=dt.time(10),
-            seats=1,
             mobility="none",
             purpose="activity",
             priority=50,

@@ -72,7 +72,6 @@ class Day:
             activity_id=self.choir.id,
             mobility=resident.mobility,
             escort=resident.first_name == "Zofia",
-            seats=2 if resident.first_name == "Zofia" else 1,
         )
         back = make_lift(
             resident,
