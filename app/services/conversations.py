@@ -177,6 +177,7 @@ def handle_inbound(
         conversation = _conversation(phone, now)
         turn = _respond(conversation, person, phone, _clean(body), inbound_id, now)
         if turn.reply and (person is None or _may_reply(person)):
+            turn.reply = words.fit(turn.reply)
             db.session.add(
                 Message(
                     direction=MessageDirection.OUTBOUND,
@@ -538,8 +539,14 @@ def _booking_menu(conversation: Conversation, resident: Resident, now: dt.dateti
     if not options:
         _set_state(conversation, "book_ask", now)
         return _Turn(words.render("book_ask_place"))
+    # As many options as fit in a two-part reply (issue 15: six long names made four parts).
+    while True:
+        menu = words.render("book_menu", options=[o["label"] for o in options])
+        if words.fits(menu) or len(options) == 1:
+            break
+        options = options[:-1]
     _set_state(conversation, "book_choose", now, options=options)
-    return _Turn(words.render("book_menu", options=[o["label"] for o in options]))
+    return _Turn(menu)
 
 
 def _parse_request(text: str, resident: Resident, now: dt.datetime) -> dict[str, Any] | None:
@@ -684,8 +691,20 @@ def _list_lifts(conversation: Conversation, resident: Resident, now: dt.datetime
         _set_state(conversation, "idle", now)
         return _Turn(words.render("no_lifts"))
     times = planned_lift_times(lifts)
+    # The soonest lifts that fit in a two-part reply (nine lifts made five parts; issue 15).
+    shown = lifts
+    while True:
+        listed = words.render(
+            "my_lifts",
+            lifts=[_lift_label(lift, times) for lift in shown],
+            more=len(lifts) - len(shown),
+        )
+        if words.fits(listed) or len(shown) == 1:
+            break
+        shown = shown[:-1]
+    lifts = shown
     _set_state(conversation, "drop_choose", now, lift_ids=[lift.id for lift in lifts])
-    return _Turn(words.render("my_lifts", lifts=[_lift_label(lift, times) for lift in lifts]))
+    return _Turn(listed)
 
 
 def _confirm_drop(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,6 +40,8 @@ _PLAIN = str.maketrans(
 SEGMENT_GSM7 = 153
 # How long one text of a driver's route may be: three parts, still read as one message.
 ROUTE_TEXT_LIMIT = 3 * SEGMENT_GSM7
+# A reply to someone's text is at most two parts (issue 15): a menu that needs a third is cut.
+REPLY_PARTS = 2
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _HOUSE = re.compile(r"^\s*(?:(?:flat|apartment|apt|unit)\s+\w+\s*,?\s*)?\d+[a-z]?\s*,?\s*", re.I)
 
@@ -64,6 +67,53 @@ def segments(text: str) -> int:
     if length <= single:
         return 1
     return -(-length // part)
+
+
+def fits(text: str, parts: int = REPLY_PARTS) -> bool:
+    """True when ``text`` goes out in at most ``parts`` parts."""
+    return segments(text) <= parts
+
+
+def _plain_letters(text: str) -> str:
+    """Letters outside GSM-7 without their accents (``Siobhán`` -> ``Siobhan``), when that helps."""
+    out = []
+    for ch in to_gsm(text):
+        if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if base and is_gsm7(base) else ch)
+    return "".join(out)
+
+
+def fit(text: str, parts: int = REPLY_PARTS) -> str:
+    """``text`` in at most ``parts`` parts: accents dropped if that is enough, else shortened.
+
+    The last line (what to reply) is kept; the lines before it are cut with "...". Lists are
+    better made to fit by showing fewer items (see ``conversations``); this is the safety net
+    for long names.
+    """
+    if fits(text, parts):
+        return text
+    text = _plain_letters(text)
+    if fits(text, parts):
+        return text
+    head, _, last = text.rpartition("\n")
+    if not head or not fits(last + "...", parts):
+        head, last = text, ""
+    low, high = 0, len(head)
+    while low < high:  # the longest start of ``head`` that still fits with ``last``
+        middle = (low + high + 1) // 2
+        if fits(_cut(head, middle, last), parts):
+            low = middle
+        else:
+            high = middle - 1
+    return _cut(head, low, last)
+
+
+def _cut(head: str, keep: int, last: str) -> str:
+    shortened = head[:keep].rstrip() + "..."
+    return f"{shortened}\n{last}" if last else shortened
 
 
 def render(template: str, /, **context: Any) -> str:

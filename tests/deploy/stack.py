@@ -244,6 +244,7 @@ class Stack:
             "SMS_SENDING_STALE_S": "3",
             "SMS_SWEEP_INTERVAL_S": "1",
             "LOG_FORMAT": "json",
+            "APP_ENV": "production",
             "PYTHONUNBUFFERED": "1",
             **twilio.env(),
             **settings,
