@@ -1,5 +1,9 @@
 """The one place that decides where background work runs: RQ when Redis is set, else inline.
 
+Long work a page starts (planning a day) never runs inside the request: :func:`start_background`
+puts it on RQ when Redis is configured and answers, else on a thread of the web process, and
+:func:`background_state` reports its real progress either way (issue 10).
+
 An adapter like :mod:`app.sms` (STYLE rule 18): services call :func:`enqueue` with a job's dotted
 name, so no service imports RQ, Redis or :mod:`app.jobs` and the layers contract in
 ``pyproject.toml`` keeps every arrow pointing down (issue 10).
@@ -7,8 +11,13 @@ name, so no service imports RQ, Redis or :mod:`app.jobs` and the layers contract
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import logging
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -17,8 +26,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq import Retry
+from rq import get_current_job
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from app.errors import DomainError
 from app.logs import current_request_id
 
 log = logging.getLogger(__name__)
@@ -40,6 +52,7 @@ def init_queue(app: Flask) -> None:
     else:
         app.extensions["redis"] = None
         app.extensions["rq_queues"] = None
+    app.extensions["background_jobs"] = _ThreadJobs()
 
 
 def redis_connection() -> Redis | None:
@@ -118,3 +131,161 @@ def enqueue(
 
 def _job_exists(q: Queue, job_id: str) -> bool:
     return bool(q.connection.exists(Job.key_for(job_id)))
+
+
+# --- Long work started from a page: RQ when Redis answers, else a thread of this process. ---
+
+# How long to wait for Redis to answer before planning on a thread instead.
+PING_TIMEOUT_S = 0.5
+RUNNING = ("queued", "started", "deferred", "scheduled")
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """Where one piece of background work stands: its state, progress 0-1, result or error."""
+
+    state: str  # none, queued, started, finished or failed
+    progress: float = 0.0
+    result: Any = None
+    error: str = ""
+    where: str = ""  # "rq" or "thread"
+    started_at: dt.datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while the work is waiting or under way."""
+        return self.state in RUNNING
+
+
+class _ThreadJobs:
+    """The jobs this process runs on threads, by job id (one app's registry)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: dict[str, JobState] = {}
+
+    def get(self, job_id: str) -> JobState | None:
+        with self.lock:
+            return self.jobs.get(job_id)
+
+    def forget(self, job_id: str) -> None:
+        with self.lock:
+            self.jobs.pop(job_id, None)
+
+    def set(self, job_id: str, **changes: Any) -> None:
+        with self.lock:
+            self.jobs[job_id] = replace(self.jobs.get(job_id, JobState("none")), **changes)
+
+
+# The id of the thread job running in this context, for report_progress.
+_thread_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("thread_job", default=None)
+
+
+def _registry() -> _ThreadJobs:
+    jobs: _ThreadJobs = current_app.extensions.setdefault("background_jobs", _ThreadJobs())
+    return jobs
+
+
+def redis_answers() -> bool:
+    """True when Redis is configured and answers within :data:`PING_TIMEOUT_S`."""
+    url = current_app.config.get("REDIS_URL")
+    if not url or current_app.extensions.get("rq_queues") is None:
+        return False
+    return ping(str(url), timeout_s=PING_TIMEOUT_S) is None
+
+
+def start_background(
+    path: str, *args: Any, job_id: str, queue: str = "default", job_timeout: int | None = None
+) -> str:
+    """Start long work off the request and return its id; the same id already running is kept.
+
+    On the RQ ``queue`` when Redis is configured and reachable; otherwise (the embedded
+    defaults, or Redis down) on a thread of this process with a fresh app context, so the page
+    answers at once either way.
+    """
+    known = _registry().get(job_id)
+    if known is not None and known.running:
+        return job_id
+    if redis_answers():
+        try:
+            enqueue(path, *args, job_id=job_id, queue=queue, job_timeout=job_timeout)
+        except QueueUnavailable:
+            log.warning("Redis did not take %s; running it on a thread", job_id)
+        else:
+            _registry().forget(job_id)  # RQ now holds the newest run of this id
+            return job_id
+    _start_thread(path, args, job_id)
+    return job_id
+
+
+def _start_thread(path: str, args: tuple[Any, ...], job_id: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    registry = _registry()
+    registry.set(
+        job_id,
+        state="started",
+        progress=0.0,
+        result=None,
+        error="",
+        where="thread",
+        started_at=dt.datetime.now(dt.UTC),
+    )
+
+    def run() -> None:
+        _thread_job.set(job_id)
+        try:
+            with app.app_context():
+                result = _resolve(path)(*args)
+        except DomainError as exc:
+            registry.set(job_id, state="failed", error=exc.message)
+        except Exception:
+            # The thread is the job's boundary, as an RQ worker is: log it and mark it failed
+            # for the page to say so. Re-raising would only reach threading's excepthook.
+            log.exception("background job %s failed", job_id)
+            registry.set(job_id, state="failed", error="It failed; see the log.")
+        else:
+            registry.set(job_id, state="finished", progress=1.0, result=result)
+
+    # The request id follows the work into the thread's log lines (app/logs.py).
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(run,), name=job_id, daemon=True).start()
+
+
+def report_progress(fraction: float) -> None:
+    """Record how far the running background job is (0-1), on RQ or on a thread."""
+    fraction = round(min(1.0, max(0.0, fraction)), 2)
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = fraction
+        job.save_meta()  # type: ignore[no-untyped-call]
+        return
+    job_id = _thread_job.get()
+    if job_id is not None:
+        _registry().set(job_id, progress=fraction)
+
+
+def background_state(job_id: str) -> JobState:
+    """Where the work ``job_id`` stands, wherever it runs; ``none`` when nothing is known.
+
+    A Redis that does not answer is not an error here: the page still renders (issue 11).
+    """
+    known = _registry().get(job_id)
+    if known is not None:
+        return known
+    conn = redis_connection()
+    if conn is None:
+        return JobState("none")
+    try:
+        job = Job.fetch(job_id, connection=conn)
+        status = job.get_status(refresh=True)
+    except (NoSuchJobError, RedisError):
+        return JobState("none")
+    state = str(getattr(status, "value", status))
+    if state == "finished":
+        return JobState(state, 1.0, job.return_value(), where="rq")
+    if state == "failed":
+        return JobState(state, error="It failed; see the worker log.", where="rq")
+    started = job.started_at
+    if started is not None and started.tzinfo is None:
+        started = started.replace(tzinfo=dt.UTC)  # RQ stores UTC without a zone
+    return JobState(state, float(job.meta.get("progress", 0.0)), where="rq", started_at=started)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from rq import get_current_job
+from flask import current_app
 
 from app.jobs.context import job_context
+from app.queue import background_state
+from app.queue import report_progress
+from app.queue import start_background
 from app.services import rota
 
 log = logging.getLogger(__name__)
@@ -19,10 +22,7 @@ def planning_job_id(day: dt.date) -> str:
 
 
 def _report(elapsed_s: float, limit_s: float) -> None:
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = round(min(1.0, elapsed_s / max(limit_s, 0.001)), 2)
-        job.save_meta()  # type: ignore[no-untyped-call]
+    report_progress(elapsed_s / max(limit_s, 0.001))
 
 
 @job_context
@@ -37,43 +37,29 @@ def plan_day_job(day_iso: str, actor_id: int | None = None) -> int:
 
 
 def start_planning(day: dt.date, *, actor_id: int | None = None) -> str:
-    """Queue the planning of ``day`` (or run it now on the embedded defaults); return the job id."""
-    from app.queue import enqueue
-
-    job_id = planning_job_id(day)
-    enqueue(
+    """Start planning ``day`` off the request (RQ, else a thread: app.queue decides); its id."""
+    return start_background(
         "app.jobs.rota.plan_day_job",
         day.isoformat(),
         actor_id,
-        job_id=job_id,
+        job_id=planning_job_id(day),
         queue="planning",
         job_timeout=600,
     )
-    return job_id
 
 
 def planning_status(day: dt.date) -> dict[str, object]:
-    """Where the planning of ``day`` stands: queued, started (with progress), finished, failed."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    from app.queue import redis_connection
-
-    conn = redis_connection()
-    if conn is None:
-        return {"state": "finished", "progress": 1.0}
-    try:
-        job = Job.fetch(planning_job_id(day), connection=conn)
-    except NoSuchJobError:
-        return {"state": "none", "progress": 0.0}
-    state = job.get_status(refresh=True)
-    status: dict[str, object] = {
-        "state": str(state.value if hasattr(state, "value") else state),
-        "progress": float(job.meta.get("progress", 0.0)),
-    }
-    if status["state"] == "finished":
-        status["progress"] = 1.0
-        status["plan_id"] = job.return_value()
-    if status["state"] == "failed":
-        status["error"] = "Planning failed; see the worker log."
+    """Where the planning of ``day`` stands: none, queued, started (progress), finished, failed."""
+    state = background_state(planning_job_id(day))
+    progress = state.progress
+    if state.state == "started" and state.started_at is not None:
+        # The solver reports only when it improves; between reports its clock still runs.
+        limit = float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
+        elapsed = (dt.datetime.now(dt.UTC) - state.started_at).total_seconds()
+        progress = max(progress, round(min(0.99, elapsed / max(limit, 0.001)), 2))
+    status: dict[str, object] = {"state": state.state, "progress": progress}
+    if state.state == "finished":
+        status["plan_id"] = state.result
+    if state.state == "failed":
+        status["error"] = f"Planning failed: {state.error}"
     return status

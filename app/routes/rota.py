@@ -50,6 +50,7 @@ def index() -> str:
     return render_template(
         "rota/index.html",
         view=view,
+        just_planned=request.args.get("planned"),
         prev_day=day - dt.timedelta(days=1),
         next_day=day + dt.timedelta(days=1),
         planning=planning,
@@ -71,10 +72,7 @@ def plan() -> Response:
     """Plan (or re-plan) a day in the background, keeping pins and what drivers were told."""
     day = _day(request.form.get("day"))
     rota_jobs.start_planning(day, actor_id=current_user.id)
-    if current_app.extensions.get("rq_queues") is None:
-        flash(f"{day:%A %-d %B} is planned. Check the routes and the unserved lifts, then publish.")
-    else:
-        flash(f"Planning {day:%A %-d %B}…")
+    flash(f"Planning {day:%A %-d %B}… this page shows the plan when it is ready.")
     return redirect(url_for("rota.index", day=day.isoformat()))
 
 

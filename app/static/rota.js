@@ -11,7 +11,12 @@
         document.getElementById("planning-progress").value = s.progress || 0;
         document.getElementById("planning-text").textContent =
           s.state === "started" ? Math.round((s.progress || 0) * 100) + "%" : s.state;
-        if (s.state === "finished") { window.location.reload(); }
+        if (s.state === "finished") {
+          // Show the new plan, saying it is the one just made (the page reads ?planned=).
+          var url = new URL(window.location.href);
+          url.searchParams.set("planned", s.plan_id);
+          window.location.replace(url.toString());
+        }
         else if (s.state === "failed") {
           document.getElementById("planning-text").textContent = s.error || "Planning failed.";
         } else { setTimeout(poll, 1000); }

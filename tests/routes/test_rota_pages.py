@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +24,19 @@ def fast_plans(app):
     app.config["PLAN_TIME_LIMIT_S"] = 1
 
 
+def _plan(client) -> None:
+    """Press Plan, then wait as the rota page does for the planning in the background."""
+    response = client.post("/rota/plan", data={"day": DAY.isoformat()})
+    assert response.status_code == 302
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get(f"/rota/status.json?day={DAY.isoformat()}").get_json()
+        if status["state"] in ("finished", "failed"):
+            break
+        time.sleep(0.1)
+    assert status["state"] == "finished", status
+
+
 def _day_with_an_unservable_lift():
     driver = make_volunteer(first_name="Dana", phone="+447700900501")
     walker = make_resident(first_name="Walt")
@@ -34,8 +49,7 @@ def _day_with_an_unservable_lift():
 def test_plan_shows_routes_and_the_reason_a_lift_is_unserved(client, coordinator, db, fast_plans):
     """A wheelchair lift with no accessible car comes back with its reason and its fix."""
     _day_with_an_unservable_lift()
-    response = client.post("/rota/plan", data={"day": DAY.isoformat()})
-    assert response.status_code == 302
+    _plan(client)
     page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
     assert "Dana" in page and "Walt" in page
     assert "No wheelchair-accessible car is free." in page
@@ -56,10 +70,10 @@ def test_pin_then_replan_keeps_the_lift_with_the_driver(client, coordinator, db,
     driver, _ = _day_with_an_unservable_lift()
     other = make_resident(first_name="Olive")
     lift = make_lift(other, day=DAY, arrive_by=dt.time(11))
-    client.post("/rota/plan", data={"day": DAY.isoformat()})
+    _plan(client)
     response = client.post(f"/rota/lifts/{lift.id}/pin", data={"volunteer_id": str(driver.id)})
     assert response.status_code == 302
-    client.post("/rota/plan", data={"day": DAY.isoformat()})
+    _plan(client)
     page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
     assert "Olive" in page and "pinned" in page
 
@@ -67,7 +81,7 @@ def test_pin_then_replan_keeps_the_lift_with_the_driver(client, coordinator, db,
 def test_publish_queues_texts_and_shows_driver_answers(client, coordinator, db, fast_plans):
     """Publishing texts the driver and resident; the page then shows who has not answered."""
     _day_with_an_unservable_lift()
-    client.post("/rota/plan", data={"day": DAY.isoformat()})
+    _plan(client)
     page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
     plan_id = int(page.split("/rota/plans/")[1].split("/")[0])
     response = client.post(f"/rota/plans/{plan_id}/publish", follow_redirects=True)
@@ -82,7 +96,7 @@ def test_publish_queues_texts_and_shows_driver_answers(client, coordinator, db, 
 def test_run_sheets_list_times_names_addresses_and_phones(client, coordinator, db, fast_plans):
     """The printable sheet has the resident's name, phone and address, and a sketch map."""
     _day_with_an_unservable_lift()
-    client.post("/rota/plan", data={"day": DAY.isoformat()})
+    _plan(client)
     page = client.get(f"/rota/sheets?day={DAY.isoformat()}").get_data(as_text=True)
     assert "Walt" in page and "☎ 077" in page and "Ripple Road" in page and "<svg" in page
 
@@ -96,9 +110,34 @@ def test_viewer_sees_the_rota_but_cannot_plan_or_pin(client, viewer, db):
 
 
 def test_status_endpoint_answers_json(client, coordinator):
-    """The progress poll answers JSON even with jobs run in-process."""
+    """The progress poll answers JSON even with jobs run in-process; nothing asked, nothing run."""
     data = client.get(f"/rota/status.json?day={DAY.isoformat()}").get_json()
-    assert data["state"] == "finished"
+    assert data == {"state": "none", "progress": 0.0}
+
+
+def test_pressing_plan_answers_at_once_and_the_page_follows_the_planning(
+    client, coordinator, db, app
+):
+    """Planning never runs inside the request: the page shows its progress, then the plan.
+
+    Issue 10: on the embedded defaults the request itself planned for the whole time limit.
+    """
+    app.config["PLAN_TIME_LIMIT_S"] = 2
+    _day_with_an_unservable_lift()
+    started = time.monotonic()
+    response = client.post("/rota/plan", data={"day": DAY.isoformat()}, follow_redirects=True)
+    assert time.monotonic() - started < 1.5
+    page = response.get_data(as_text=True)
+    assert "Not planned yet" in page and f"Planning {DAY:%A %-d %B}" in page
+    assert re.search(r'<div id="planning"\s+data-status-url', page), "progress box hidden"
+    status = client.get(f"/rota/status.json?day={DAY.isoformat()}").get_json()
+    assert status["state"] == "started" and 0 <= status["progress"] < 1
+    while status["state"] == "started":
+        time.sleep(0.1)
+        status = client.get(f"/rota/status.json?day={DAY.isoformat()}").get_json()
+    assert status["state"] == "finished"
+    url = f"/rota/?day={DAY.isoformat()}&planned={status['plan_id']}"
+    assert f"{DAY:%A %-d %B} is planned" in client.get(url).get_data(as_text=True)
 
 
 def test_leaflet_is_served_from_node_modules_or_not_at_all(client):
