@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -28,7 +27,6 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Gender
 from app.models import Mobility
-from app.models import Resident
 from app.models import RiskTier
 from app.models import Volunteer
 from app.routes.access import editor_required
@@ -99,18 +97,7 @@ def _volunteer_input(form: VolunteerForm) -> people.VolunteerInput:
 def residents() -> str:
     """List residents, searchable by name, phone or postcode."""
     q = request.args.get("q", "").strip()
-    stmt = sa.select(Resident).order_by(Resident.last_name, Resident.first_name)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            sa.or_(
-                Resident.first_name.ilike(like),
-                Resident.last_name.ilike(like),
-                Resident.phone.ilike(f"%{q.lstrip('0')}%"),
-                Resident.postcode.ilike(like),
-            )
-        )
-    rows = db.session.scalars(stmt.limit(200)).all()
+    rows = people.list_residents(q)
     return render_template("people/residents.html", residents=rows, q=q)
 
 
@@ -163,18 +150,7 @@ def resident_edit(resident_id: int) -> str | Response:
 def volunteers() -> str:
     """List volunteers, searchable by name, phone or postcode."""
     q = request.args.get("q", "").strip()
-    stmt = sa.select(Volunteer).order_by(Volunteer.last_name, Volunteer.first_name)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            sa.or_(
-                Volunteer.first_name.ilike(like),
-                Volunteer.last_name.ilike(like),
-                Volunteer.phone.ilike(f"%{q.lstrip('0')}%"),
-                Volunteer.postcode.ilike(like),
-            )
-        )
-    rows = db.session.scalars(stmt.limit(200)).all()
+    rows = people.list_volunteers(q)
     return render_template("people/volunteers.html", volunteers=rows, q=q)
 
 

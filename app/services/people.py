@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -360,30 +361,84 @@ def _merge(windows: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.tim
     return merged
 
 
-def search_residents(query: str, *, limit: int = 10) -> list[Resident]:
-    """Residents whose name, phone or postcode matches what was typed (for the phone call).
+Person = TypeVar("Person", Resident, Volunteer)
 
-    Every word must match a first name, last name, phone or postcode, so "joan ig11" finds Joan
-    in IG11; a phone typed as 07700 900123 matches the stored +447700900123.
+# Characters people type around a phone number: "07700 900115", "(07700) 900-115", "+44 7700…".
+_PHONE_PUNCTUATION = str.maketrans("", "", " ()-+.")
+
+
+def _like(text: str) -> str:
+    """``%text%`` with LIKE's own wildcards typed by a person taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _phone_digits(text: str) -> str | None:
+    """The national digits of a typed phone number (``7700900115``), or None if not a phone."""
+    compact = text.translate(_PHONE_PUNCTUATION)
+    if len(compact) < 3 or not compact.isdigit():
+        return None
+    if compact.startswith("44") and len(compact) > 10:
+        compact = compact[2:]
+    return compact.lstrip("0") or None
+
+
+def search_people(
+    model: type[Person], query: str, *, limit: int = 10, include_archived: bool = False
+) -> list[Person]:
+    """Residents or volunteers matching what was typed: the one search of people (issue 10).
+
+    A phone in any spacing ("07700 900115", "+44 7700 900115") matches the stored E.164 number;
+    otherwise every word must match a first name, last name, phone or postcode, so a full name
+    ("Grace Khan") or "joan ig11" narrows the list, and a postcode is found with or without its
+    space ("IG11 7NB", "IG117NB").
     """
     words = query.split()
     if not words:
         return []
-    stmt = sa.select(Resident).where(Resident.active.is_(True))
-    for word in words[:4]:
-        like = f"%{word}%"
-        conditions = [
-            Resident.first_name.ilike(like),
-            Resident.last_name.ilike(like),
-            # A postcode typed without its space ("IG117NB") still matches.
-            sa.func.replace(Resident.postcode, " ", "").ilike(like),
-        ]
-        digits = "".join(ch for ch in word if ch.isdigit()).lstrip("0")
-        if len(digits) >= 3:
-            conditions.append(Resident.phone.like(f"%{digits}%"))
-        stmt = stmt.where(sa.or_(*conditions))
-    stmt = stmt.order_by(Resident.last_name, Resident.first_name).limit(limit)
+    stmt = sa.select(model)
+    if not include_archived:
+        stmt = stmt.where(model.active.is_(True))
+    phone = _phone_digits(query)
+    if phone is not None:
+        stmt = stmt.where(model.phone.like(_like(phone), escape="\\"))
+    else:
+        for word in words[:4]:
+            like = _like(word)
+            conditions = [
+                model.first_name.ilike(like, escape="\\"),
+                model.last_name.ilike(like, escape="\\"),
+                sa.func.replace(model.postcode, " ", "").ilike(like, escape="\\"),
+            ]
+            digits = _phone_digits(word)
+            if digits is not None:
+                conditions.append(model.phone.like(_like(digits), escape="\\"))
+            stmt = stmt.where(sa.or_(*conditions))
+    stmt = stmt.order_by(model.last_name, model.first_name, model.id).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def search_residents(
+    query: str, *, limit: int = 10, include_archived: bool = False
+) -> list[Resident]:
+    """Residents matching ``query`` (see :func:`search_people`): the lift form's finder."""
+    return search_people(Resident, query, limit=limit, include_archived=include_archived)
+
+
+def list_residents(query: str = "", *, limit: int = 200) -> list[Resident]:
+    """The residents page: everyone (archived too), or those :func:`search_people` finds."""
+    if not query.strip():
+        stmt = sa.select(Resident).order_by(Resident.last_name, Resident.first_name)
+        return list(db.session.scalars(stmt.limit(limit)))
+    return search_people(Resident, query, limit=limit, include_archived=True)
+
+
+def list_volunteers(query: str = "", *, limit: int = 200) -> list[Volunteer]:
+    """The volunteers page: everyone (archived too), or those :func:`search_people` finds."""
+    if not query.strip():
+        stmt = sa.select(Volunteer).order_by(Volunteer.last_name, Volunteer.first_name)
+        return list(db.session.scalars(stmt.limit(limit)))
+    return search_people(Volunteer, query, limit=limit, include_archived=True)
 
 
 def remove_availability_exception(
