@@ -38,8 +38,8 @@ from app.optimizer.instances import read_li_lim  # noqa: E402
 from app.optimizer.instances import route_distance  # noqa: E402
 from app.optimizer.instances import to_vroom_json  # noqa: E402
 from app.optimizer.instances import vroom_route_distance  # noqa: E402
-from app.optimizer.rota.ortools_model import solve_pdp  # noqa: E402
 from app.optimizer.rota.pdptw import tightened  # noqa: E402
+from app.optimizer.rota.search import solve_pdp  # noqa: E402
 from app.optimizer.rota.validate import validate_pdp  # noqa: E402
 from app.optimizer.types import SolveParams  # noqa: E402
 

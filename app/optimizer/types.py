@@ -108,6 +108,9 @@ class Lift:
         Driver who drove the resident last time (a small continuity bonus).
     max_ride_s
         Maximum ride time, overriding the problem's rule.
+    outbound_id
+        For a return leg, the outward lift: the return is planned only if the outward lift is
+        (nobody is collected from a place they were never taken to).
     """
 
     id: str
@@ -126,9 +129,13 @@ class Lift:
     published_pickup_s: int | None = None
     last_driver_id: str | None = None
     max_ride_s: int | None = None
+    outbound_id: str | None = None
 
     def __post_init__(self) -> None:
         what = f"lift {self.id!r}"
+        if self.outbound_id is not None and self.outbound_id == self.id:
+            msg = f"The {what} is its own outward lift."
+            raise InvalidProblem(msg)
         if not self.id:
             msg = "A lift has an empty id."
             raise InvalidProblem(msg)
@@ -298,12 +305,15 @@ class Problem:
         if len(set(driver_ids)) != len(driver_ids):
             msg = "Two drivers share an id."
             raise InvalidProblem(msg)
-        lift_ids = [lift.id for lift in self.lifts]
-        if len(set(lift_ids)) != len(lift_ids):
+        lift_ids = {lift.id for lift in self.lifts}
+        if len(lift_ids) != len(self.lifts):
             msg = "Two lifts share an id."
             raise InvalidProblem(msg)
         known = set(driver_ids)
         for lift in self.lifts:
+            if lift.outbound_id is not None and lift.outbound_id not in lift_ids:
+                msg = f"The lift {lift.id!r} names an unknown outward lift ({lift.outbound_id!r})."
+                raise InvalidProblem(msg)
             for name in ("pinned_driver_id", "published_driver_id"):
                 ref = getattr(lift, name)
                 if ref is not None and ref not in known:
@@ -369,6 +379,98 @@ _METAHEURISTICS = frozenset(
 )
 
 
+_CONSTRUCTIONS = frozenset({"insertion", "ortools"})
+_ENGINES = frozenset({"search", "ortools"})
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    """Every knob of the ruin-and-recreate search (:mod:`app.optimizer.rota.lns`).
+
+    Defaults were measured on Li & Lim and the borough day (issue 4 round 2, issue 12).
+
+    Parameters
+    ----------
+    construction
+        First solution: ``"insertion"`` (the search's own regret insertion, deterministic) or
+        ``"ortools"`` (OR-Tools' first solution in ``ortools_share`` of the time).
+    ortools_share
+        Share of the time limit given to OR-Tools' first solution.
+    max_iterations
+        Stop after this many ruin-and-recreate iterations (tests: with a seed, the answer is
+        then the same on every run as long as the time limit is not reached first).
+    ruin_min, ruin_max
+        Requests removed per iteration (drawn uniformly between the two).
+    random_ruin, string_ruin
+        Probabilities of a random ruin and of a string ruin (else a related ruin).
+    greedy
+        Probability of a greedy recreate (else regret-2).
+    time_order
+        Probability that a greedy recreate inserts in pickup-time order (else random order).
+    temperature_start, temperature_end
+        Simulated-annealing temperatures, as shares of the starting cost per request.
+    route_min_share
+        Share of the run in which the search tries to empty routes (fewer drivers).
+    attempt_share
+        Longest share of the run spent on one attempt to empty a route.
+    bank_weight_empty
+        Price of a request left in the bank while emptying a route (× cost per request).
+    bank_weight_distance
+        The same after route minimisation; ``None`` never parks a request there.
+    max_exact_checks
+        Insertions the constant-time bounds cannot decide that are timed exactly, per route
+        and request (the cheapest first).
+    """
+
+    construction: str = "insertion"
+    ortools_share: float = 0.1
+    max_iterations: int | None = None
+    ruin_min: int = 3
+    ruin_max: int = 15
+    random_ruin: float = 0.2
+    string_ruin: float = 0.3
+    greedy: float = 0.5
+    time_order: float = 0.3
+    temperature_start: float = 0.02
+    temperature_end: float = 0.0005
+    route_min_share: float = 0.5
+    attempt_share: float = 0.2
+    bank_weight_empty: float = 10.0
+    bank_weight_distance: float | None = 3.0
+    max_exact_checks: int = 4
+
+    def __post_init__(self) -> None:
+        if self.construction not in _CONSTRUCTIONS:
+            msg = f"Unknown construction {self.construction!r} (insertion or ortools)."
+            raise InvalidProblem(msg)
+        if self.max_iterations is not None and self.max_iterations < 1:
+            msg = f"The max_iterations must be at least 1 ({self.max_iterations})."
+            raise InvalidProblem(msg)
+        if not 1 <= self.ruin_min <= self.ruin_max:
+            msg = f"The ruin sizes must satisfy 1 <= {self.ruin_min} <= {self.ruin_max}."
+            raise InvalidProblem(msg)
+        shares = (
+            "ortools_share",
+            "random_ruin",
+            "string_ruin",
+            "greedy",
+            "time_order",
+            "route_min_share",
+            "attempt_share",
+        )
+        for name in shares:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                msg = f"The {name} must lie between 0 and 1 ({value})."
+                raise InvalidProblem(msg)
+        if not 0.0 < self.temperature_end <= self.temperature_start:
+            msg = "The temperatures must satisfy 0 < temperature_end <= temperature_start."
+            raise InvalidProblem(msg)
+        if self.max_exact_checks < 0:
+            msg = f"The max_exact_checks must not be negative ({self.max_exact_checks})."
+            raise InvalidProblem(msg)
+
+
 @dataclass(frozen=True, slots=True)
 class SolveParams:
     """How long and how to search (never what the answer means: that is the problem's).
@@ -391,8 +493,17 @@ class SolveParams:
         After route elimination, spend the remaining time removing groups of related requests
         and re-inserting them (instead of continuing the metaheuristic).
     workers
-        ``2`` runs a second search (the other of guided local search / tabu search, next seed)
-        in a child process and keeps the better plan.
+        ``2`` runs a second search (next seed, and the other setting of
+        ``bank_weight_distance``; with the OR-Tools engine the other of guided local search /
+        tabu search) in a spawned process (never a fork: the caller may hold database or Redis
+        connections) and keeps the better plan.
+    engine
+        ``"search"``: the ruin-and-recreate search of :mod:`app.optimizer.rota.lns`, which
+        models every rule of the problem. ``"ortools"``: OR-Tools alone (``first_solution``,
+        ``metaheuristic``, ``route_elimination`` and ``ruin_recreate`` apply), the model the
+        tests check the search against and the benchmarks' baseline.
+    search
+        The search's knobs.
     solution_limit
         Stop each search phase after this many solutions (tests, quick answers).
     log_search
@@ -408,6 +519,8 @@ class SolveParams:
     workers: int = 1
     solution_limit: int | None = None
     log_search: bool = False
+    engine: str = "search"
+    search: SearchParams = field(default_factory=SearchParams)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
@@ -421,6 +534,9 @@ class SolveParams:
             raise InvalidProblem(msg)
         if self.workers not in (1, 2):
             msg = f"The workers must be 1 or 2 ({self.workers})."
+            raise InvalidProblem(msg)
+        if self.engine not in _ENGINES:
+            msg = f"Unknown engine {self.engine!r} (search or ortools)."
             raise InvalidProblem(msg)
         if self.solution_limit is not None and self.solution_limit < 1:
             msg = f"The solution_limit must be at least 1 ({self.solution_limit})."
@@ -457,6 +573,7 @@ class UnservedReason(StrEnum):
     PINNED_DRIVER_UNABLE = "pinned_driver_unable"
     NO_DRIVER_AVAILABLE = "no_driver_available"
     DRIVERS_BUSY = "drivers_busy"
+    OUTBOUND_UNSERVED = "outbound_unserved"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,16 @@ import numpy as np
 import numpy.typing as npt
 
 from app.optimizer.errors import InvalidProblem
-from app.optimizer.rota.ortools_model import solve_pdp
 from app.optimizer.rota.pdptw import HORIZON
 from app.optimizer.rota.pdptw import PdpObjective
 from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpShipment
 from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import PdpVehicle
-from app.optimizer.rota.pdptw import alone_feasible
 from app.optimizer.rota.pdptw import tightened
+from app.optimizer.rota.search import solve_pdp
+from app.optimizer.rota.timing import RouteTimer
+from app.optimizer.rota.timing import alone_feasible
 from app.optimizer.rota.validate import validate_pdp
 from app.optimizer.types import SolveParams
 
@@ -268,11 +269,11 @@ def _opt_int(obj: Mapping[str, Any], key: str, what: str) -> int | None:
     return result
 
 
-def _unassigned_reason(p: PdpProblem, s: int) -> str:
+def _unassigned_reason(p: PdpProblem, s: int, timer: RouteTimer) -> str:
     allowed = p.allowed_vehicles(s)
     if not allowed:
         return "no vehicle has the skills and capacity"
-    if not any(alone_feasible(p, s, v) for v in allowed):
+    if not any(alone_feasible(p, s, v, timer) for v in allowed):
         return "infeasible even alone (time windows, ride time or vehicle limits)"
     return "vehicles busy with other tasks"
 
@@ -401,9 +402,10 @@ def solution_to_vroom(
         total_priority += priority
         total_delivery = [a + b for a, b in zip(total_delivery, delivered, strict=True)]
     unassigned: list[dict[str, Any]] = []
+    timer = RouteTimer(p) if sol.unserved else None
     for s in sol.unserved:
         sh = p.shipments[s]
-        reason = _unassigned_reason(p, s)
+        reason = _unassigned_reason(p, s, timer or RouteTimer(p))
         unassigned.append(
             {
                 "id": vp.pickup_ids[s],

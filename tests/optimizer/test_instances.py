@@ -10,8 +10,8 @@ import pytest
 from app.optimizer.errors import InvalidProblem
 from app.optimizer.instances import read_li_lim
 from app.optimizer.instances import route_distance
-from app.optimizer.rota.ortools_model import solve_pdp
 from app.optimizer.rota.pdptw import tightened
+from app.optimizer.rota.search import solve_pdp
 from app.optimizer.rota.validate import validate_pdp
 from app.optimizer.types import SolveParams
 

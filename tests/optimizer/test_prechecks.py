@@ -65,7 +65,7 @@ def test_schedule_route_leaves_late_and_detects_impossible_sequences() -> None:
     from app.optimizer.rota.pdptw import PdpProblem
     from app.optimizer.rota.pdptw import PdpShipment
     from app.optimizer.rota.pdptw import PdpVehicle
-    from app.optimizer.rota.pdptw import schedule_route
+    from app.optimizer.rota.timing import schedule_route
 
     d = np.array([[0, 10, 20], [10, 0, 10], [20, 10, 0]], dtype=np.int64)
     ship = PdpShipment(1, 2, (1,), 5, 5, ((100, 200),), ((0, 1000),), max_ride_time=50)

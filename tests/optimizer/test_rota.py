@@ -12,12 +12,14 @@ from app.optimizer.errors import InvalidProblem
 from app.optimizer.roads import TravelMatrix
 from app.optimizer.rota import solve_rota
 from app.optimizer.rota import validate_plan
+from app.optimizer.rota.validate import ViolationCause
 from app.optimizer.types import Problem
 from app.optimizer.types import RotaResult
 from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
 from app.optimizer.types import StopKind
 from app.optimizer.types import TimeWindow
+from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
 from tests.optimizer.rota_helpers import FAST
 from tests.optimizer.rota_helpers import H
@@ -284,3 +286,50 @@ def test_bad_input_names_the_field(build: object, field: str) -> None:
     """Malformed input raises InvalidProblem whose message names the field."""
     with pytest.raises(InvalidProblem, match=field):
         build()  # type: ignore[operator]
+
+
+def test_a_return_is_left_out_with_its_outbound_not_planned_alone() -> None:
+    """Issue 12: the return of an outward lift no driver can do is outbound_unserved.
+
+    The return alone would fit (the driver is free in the afternoon), but nobody is collected
+    from a place they were never taken to; one solve decides it, not a second one.
+    """
+    out = lift("out", 0, 30, max_ride_s=600)  # too long a drive for its ride limit
+    back = lift("back", 30, 0, pickup_window=TimeWindow(14 * H, 15 * H), outbound_id="out")
+    p = problem([out, back], [driver("d", 0)])
+    result = solve(p)
+    assert reasons(result) == {
+        "out": UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE,
+        "back": UnservedReason.OUTBOUND_UNSERVED,
+    }
+    assert validate_plan(p, LineTravel(), result) == []
+
+
+def test_a_return_waits_for_its_outbound_when_drivers_are_short() -> None:
+    """With time for one lift only, the search never plans a return without its outbound."""
+    d = driver("d", 0, availability=(TimeWindow(9 * H, 9 * H + 45 * 60),))
+    out = lift("out", 1, 10, arrival_window=TimeWindow(9 * H, 9 * H + 40 * 60))
+    back = lift("back", 10, 1, pickup_window=TimeWindow(9 * H, 9 * H + 10 * 60), outbound_id="out")
+    other = lift("other", 2, 3, priority=5)
+    p = problem([out, back, other], [d])
+    result = solve(p)
+    planned = {lid for r in result.routes for lid in r.lift_ids}
+    assert "back" not in planned or "out" in planned
+    assert validate_plan(p, LineTravel(), result) == []
+
+
+def test_the_validator_names_a_return_planned_without_its_outbound() -> None:
+    """A plan with the return but not its outbound breaks the outbound_unserved rule."""
+    out = lift("out", 0, 30, max_ride_s=600)
+    back = lift("back", 30, 0, outbound_id="out")
+    alone = problem([replace(back, outbound_id=None)], [driver("d", 0)])
+    planned = solve(alone)
+    assert planned.routes
+    both = problem([out, back], [driver("d", 0)])
+    orphan = RotaResult(
+        planned.status,
+        planned.routes,
+        (Unserved("out", UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE, "too long"),),
+    )
+    causes = [v.cause for v in validate_plan(both, LineTravel(), orphan)]
+    assert causes == [ViolationCause.OUTBOUND_UNSERVED]

@@ -3,7 +3,8 @@
 Public entry points: :func:`solve_rota` and :func:`validate_plan`. The solver translates the
 day's :class:`~app.optimizer.types.Problem` into a generic pickup-and-delivery problem
 (:mod:`.pdptw`), leaves out the lifts no driver could serve even alone (:mod:`.prechecks`),
-solves the rest with OR-Tools (:mod:`.ortools_model`) and translates the answer back.
+solves the rest (:mod:`.search`: the ruin-and-recreate search of :mod:`.lns`, or OR-Tools) and
+translates the answer back.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from app.optimizer.errors import InvalidProblem
 from app.optimizer.roads import TravelMatrix
 from app.optimizer.roads import TravelTimes
 from app.optimizer.rota.ortools_model import ProgressCallback
-from app.optimizer.rota.ortools_model import solve_pdp
 from app.optimizer.rota.pdptw import tightened
 from app.optimizer.rota.prechecks import diagnose
 from app.optimizer.rota.prechecks import precheck
+from app.optimizer.rota.search import solve_pdp
 from app.optimizer.rota.translate import to_model
 from app.optimizer.rota.translate import to_routes
 from app.optimizer.rota.validate import Violation
@@ -104,7 +105,8 @@ def solve_rota(
             timed_out = time.monotonic() - t0 >= params.time_limit_s
             status = Status.TIMEOUT if timed_out else Status.NO_SOLUTION
         routes = to_routes(sub, sol)
-        dropped = [diagnose(sub, s) for s in sol.unserved]
+        left_out = frozenset(sol.unserved)
+        dropped = [diagnose(sub, s, left_out) for s in sol.unserved]
     else:
         routes, dropped = (), []
     unserved: list[Unserved] = [*rejected.values(), *dropped]

@@ -1,25 +1,39 @@
-"""A pure-Python large-neighbourhood search for simple pickup-and-delivery problems.
+"""The ruin-and-recreate search: every rule of a :class:`~app.optimizer.rota.pdptw.PdpProblem`.
 
-OR-Tools finds the first solution and the first route eliminations; one OR-Tools descent costs
-0.3-0.5 s, so its ruin and recreate fits only 10-25 iterations in a 10 s budget. This module
-repairs with a regret-2 cheapest insertion over incremental route timing (earliest service
-starts forward, latest service starts backward: each insertion position is checked in O(1)),
-so hundreds to thousands of ruin-and-recreate iterations fit in the same time, accepted by
-simulated annealing. It also minimises routes: a route's requests go to a request bank that
-each iteration tries to empty (fewest vehicles first, as in the objective).
+One iteration removes a few related requests (a related, random or string ruin, as in Ropke &
+Pisinger 2006 and Christiaens & Vanden Berghe 2020) and puts them back by greedy or regret-2
+insertion; simulated annealing accepts the result. While the request bank is no fuller than the
+best plan's, the search also tries to empty a small route (fewer drivers; Nagata & Kobayashi
+2010). Hundreds to thousands of iterations fit in a few seconds because an insertion is checked
+in constant time against each route's least and greatest schedule
+(:mod:`~app.optimizer.rota.timing`), as in forward-time-slack checks:
 
-It applies only to the problems :func:`supports` accepts (one time window per stop, one
-capacity dimension, no ride-time, route-duration, driving or distance limits, no soft
-objective terms): the Li & Lim benchmark, VROOM-style shipments. Everything else keeps the
-OR-Tools ruin and recreate. Every route it returns is re-timed by
-:func:`~app.optimizer.rota.pdptw.schedule_route`; a route that does not time is a bug and makes
-:func:`improve` return ``None``.
+* windows: the pushed times must stay within the route's greatest schedule (exact without ride
+  or duration limits, a necessary condition with them);
+* ride time and route duration: the drive without waiting must fit (necessary); the pushed
+  least schedule keeps every ride and the duration when the push is no larger than the
+  passengers' ride slack across the insertion points and the route's duration slack
+  (sufficient). Only a candidate between the two is timed exactly, cheapest first, at most
+  ``SearchParams.max_exact_checks`` per route and request;
+* seats and wheelchair spaces (every capacity dimension), allowed vehicles (skills, car type,
+  preferences, blocked pairs, DBS, pins), driving and distance limits (alone and shared by one
+  driver's windows) and "a return only with its outbound" are exact.
+
+Soft terms (moving a published lift to another driver, the driver of last time, a shifted
+published pickup time, route span, the longest route's driving time) are exact in the
+objective that accepts a state; insertion sees the per-driver terms, not the time-dependent
+ones. The objective is lexicographic: unserved requests (weighted by priority), then vehicles,
+then costs (:func:`solution_key`).
+
+Every route returned is timed by :class:`~app.optimizer.rota.timing.RouteTimer`; a route that
+does not time is a bug and makes :func:`improve` return ``None``.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,110 +42,119 @@ from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpRoute
 from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import PdpStopTime
-from app.optimizer.rota.pdptw import RouteStop
-from app.optimizer.rota.pdptw import schedule_route
+from app.optimizer.rota.pdptw import route_totals
+from app.optimizer.rota.timing import RouteTimer
+from app.optimizer.types import SearchParams
 
 _INF = 1 << 62
-# Ruin sizes, annealing temperatures (shares of the starting cost per request), share of the
-# time given to route minimisation, and the probability of a random (not related) ruin.
-_RUIN_MIN = 3
-_RUIN_MAX = 15
-_T0 = 0.02
-_TF = 0.0005
-_ROUTE_MIN_SHARE = 0.5
-_ATTEMPT_SHARE = 0.2
-_RANDOM_RUIN = 0.2
-_BANK_WEIGHT = 10.0
-_BANK_WEIGHT_DISTANCE = 3.0
-_STRING_RUIN = 0.3
-_GREEDY = 0.5
-_TIME_ORDER = 0.3
+_NONE = (_INF, -1, -1)
+
+
+def unsupported(p: PdpProblem) -> list[str]:
+    """Return the rules of ``p`` the search cannot model (empty: it models them all).
+
+    Every field of the generic problem is modelled; this is the single place that would name
+    a new one the search does not know yet, so that such a problem is refused, never solved
+    with a weaker search.
+    """
+    del p
+    return []
 
 
 def supports(p: PdpProblem) -> bool:
-    """Return whether :func:`improve` models every rule of ``p`` exactly.
+    """Return whether :func:`improve` models every rule of ``p``."""
+    return not unsupported(p)
 
-    Parameters
-    ----------
-    p
-        The problem.
 
-    Returns
-    -------
-    bool
-        ``True`` for one window per stop, one capacity dimension, vehicles with a start and an
-        end, and no ride-time, duration, driving or distance limits or soft objective terms.
+def solution_key(p: PdpProblem, sol: PdpSolution) -> tuple[int, int, int]:
+    """Return the lexicographic quality of a solution: unserved weight, vehicles, arc cost.
+
+    The one objective key: both engines' answers and both workers' are compared by it.
     """
-    o = p.objective
-    if o.moved_vehicle_cost or o.preferred_vehicle_cost or o.shifted_time_cost:
-        return False
-    if o.span_cost or o.fairness_cost or p.shared_travel_limits:
-        return False
-    for veh in p.vehicles:
-        if veh.start is None or veh.end is None or len(veh.capacity) != 1:
-            return False
-        if veh.max_route_duration is not None or veh.max_travel_time is not None:
-            return False
-        if veh.max_distance is not None:
-            return False
-    for sh in p.shipments:
-        if len(sh.pickup_windows) != 1 or len(sh.delivery_windows) != 1:
-            return False
-        if sh.max_ride_time is not None:
-            return False
-    return True
+    unserved = sum(1 + p.shipments[s].priority for s in sol.unserved)
+    cost = 0
+    for r in sol.routes:
+        stops = [(st.shipment, st.is_pickup) for st in r.stops]
+        cost += route_totals(p, r.vehicle, stops)[2] + p.vehicles[r.vehicle].fixed_cost
+    return unserved, len(sol.routes), cost
 
 
 @dataclass(slots=True)
 class _Route:
-    """One vehicle's visiting sequence with its timing, loads and cost (sentinels included)."""
+    """One vehicle's sequence with its schedules, loads and totals (sentinels included)."""
 
     vehicle: int
     seq: list[int]  # node ids: start sentinel, stops, end sentinel
-    early: list[int]  # earliest service start at each position
-    late: list[int]  # latest service start keeping the rest feasible
-    load: list[int]  # load after each position
-    cost: int
+    early: list[int]  # least schedule
+    late: list[int]  # greatest schedule
+    load: list[tuple[int, ...]]  # load after each position
+    cum: list[int]  # service and drive from the start to each position, no waiting
+    cross: list[int]  # least ride slack of the passengers aboard on arc (k, k + 1)
+    cost: int  # arc costs and soft terms
+    drive: int
+    dist: int
+    multi: bool  # a stop with several windows (the constant-time bounds are not sufficient)
 
 
 class _Search:
-    """State shared by the operators: node data as flat lists, the matrices as lists."""
+    """The problem as flat lists, the routes' bookkeeping and the ruin and recreate operators."""
 
-    def __init__(self, p: PdpProblem, seed: int) -> None:
+    def __init__(self, p: PdpProblem, sp: SearchParams, seed: int) -> None:
         self.p = p
+        self.sp = sp
         ns = len(p.shipments)
-        nv = len(p.vehicles)
         self.ns = ns
+        self.nv = len(p.vehicles)
         self.rng = np.random.default_rng(seed)
-        self.T: list[list[int]] = p.durations.tolist()
-        self.C: list[list[int]] = p.cost_matrix.tolist()
-        loc: list[int] = []
-        e: list[int] = []
-        lt: list[int] = []
-        svc: list[int] = []
-        dem: list[int] = []
-        for sh in p.shipments:
-            loc += [sh.pickup, sh.delivery]
-            e += [sh.pickup_windows[0][0], sh.delivery_windows[0][0]]
-            lt += [sh.pickup_windows[0][1], sh.delivery_windows[0][1]]
-            svc += [sh.pickup_service, sh.delivery_service]
-            dem += [sh.amount[0], -sh.amount[0]]
-        for veh in p.vehicles:
-            assert veh.start is not None and veh.end is not None  # noqa: S101 (supports())
-            loc += [veh.start, veh.end]
-            e += [veh.time_window[0], veh.time_window[0]]
-            lt += [veh.time_window[1], veh.time_window[1]]
-            svc += [0, 0]
-            dem += [0, 0]
-        self.loc, self.e, self.lt, self.svc, self.dem = loc, e, lt, svc, dem
-        self.cap = [veh.capacity[0] for veh in p.vehicles]
+        self.timer = tm = RouteTimer(p)
+        self.T, self.loc, self.e, self.lt, self.svc = tm.T, tm.loc, tm.e, tm.lt, tm.svc
+        self.ride, self.multi = tm.ride, tm.multi
+        self.C: list[list[int]] = np.pad(p.cost_matrix, ((0, 1), (0, 1))).tolist()
+        need_dist = any(v.max_distance is not None for v in p.vehicles)
+        self.D: list[list[int]] | None = (
+            np.pad(p.distances, ((0, 1), (0, 1))).tolist() if need_dist else None
+        )
+        self.dims = len(p.vehicles[0].capacity)
+        zero = (0,) * self.dims
+        self.amount = [sh.amount for sh in p.shipments]
+        self.qdims = [[k for k in range(self.dims) if a[k]] for a in self.amount]
+        self.dem: list[tuple[int, ...]] = []
+        for a in self.amount:
+            self.dem += [a, tuple(-x for x in a)]
+        self.dem += [zero] * (2 * self.nv)
+        self.cap = [veh.capacity for veh in p.vehicles]
         self.fixed = [veh.fixed_cost for veh in p.vehicles]
         self.allowed = [frozenset(p.allowed_vehicles(s)) for s in range(ns)]
-        self.nv = nv
+        self.drive_limit = [veh.max_travel_time for veh in p.vehicles]
+        self.dist_limit = [veh.max_distance for veh in p.vehicles]
+        self.dur_limit = tm.duration_limit
+        self.groups: list[list[tuple[tuple[int, ...], int]]] = [[] for _ in p.vehicles]
+        for group, limit in p.shared_travel_limits:
+            for v in group:
+                self.groups[v].append((tuple(group), limit))
+        self.requires = [sh.requires for sh in p.shipments]
+        self.dependants = p.dependants()
+        self.weight = [1 + sh.priority for sh in p.shipments]
+        o = p.objective
+        self.moved = [o.moved_vehicle_cost if sh.previous_vehicles else 0 for sh in p.shipments]
+        self.preferred = [
+            o.preferred_vehicle_cost if sh.preferred_vehicles else 0 for sh in p.shipments
+        ]
+        self.any_soft = any(self.moved) or any(self.preferred)
+        self.timed_soft = bool(o.span_cost) or (
+            bool(o.shifted_time_cost) and any(sh.planned_pickup is not None for sh in p.shipments)
+        )
         arc = int(p.cost_matrix.max(initial=0))
-        # Hierarchy of the objective: unserved requests, then vehicles, then arc costs.
-        self.w_vehicle = arc * (2 * ns + 2) + max(self.fixed, default=0) + 1
-        self.w_unserved = self.w_vehicle * (nv + 1)
+        horizon = max(
+            [v.time_window[1] for v in p.vehicles if v.time_window[1] < 10**11] or [0]
+        ) + arc * (2 * ns + 2)
+        soft = ns * (o.moved_vehicle_cost + o.preferred_vehicle_cost)
+        soft += o.fairness_cost * int(p.durations.max(initial=0)) * (2 * ns + 2)
+        if self.timed_soft:
+            soft += (o.span_cost * self.nv + o.shifted_time_cost * ns) * horizon
+        # Hierarchy of the objective: unserved requests, then vehicles, then costs.
+        self.w_vehicle = arc * (2 * ns + 2) + sum(self.fixed) + soft + 1
+        self.w_unserved = self.w_vehicle * (self.nv + 1)
         pick = np.asarray([sh.pickup for sh in p.shipments], dtype=np.int64)
         drop = np.asarray([sh.delivery for sh in p.shipments], dtype=np.int64)
         rel = p.durations[np.ix_(pick, pick)] + p.durations[np.ix_(drop, drop)]
@@ -139,67 +162,154 @@ class _Search:
 
     # ---- routes
 
-    def route(self, v: int, stops: list[int]) -> _Route:
-        """Build a route of vehicle ``v`` over node ids ``stops`` (times, loads, cost)."""
+    def soft_cost(self, s: int, v: int) -> int:
+        """Return the per-driver soft cost of vehicle ``v`` serving shipment ``s``."""
+        sh = self.p.shipments[s]
+        c = 0
+        if self.moved[s] and v not in sh.previous_vehicles:
+            c += self.moved[s]
+        if self.preferred[s] and v not in sh.preferred_vehicles:
+            c += self.preferred[s]
+        return c
+
+    def route(self, v: int, stops: list[int]) -> _Route | None:
+        """Build a route of vehicle ``v`` over node ids ``stops``; ``None`` when infeasible."""
         ns2 = 2 * self.ns
         seq = [ns2 + 2 * v, *stops, ns2 + 2 * v + 1]
-        loc, e, lt, svc, dem, T, C = self.loc, self.e, self.lt, self.svc, self.dem, self.T, self.C
+        timer = self.timer
+        pairs = timer.pairs(seq)
+        if pairs is None:
+            return None
+        early = timer.least(seq, pairs=pairs)
+        if early is None:
+            return None
+        late = timer.greatest(seq, pairs=pairs)
+        if late is None:  # cannot happen when ``early`` exists
+            return None
+        loc, svc, T, C, dem = self.loc, self.svc, self.T, self.C, self.dem
         n = len(seq)
-        early = [0] * n
-        load = [0] * n
-        t = e[seq[0]]
-        early[0] = t
-        cost = 0
-        cur = 0
+        cum = [0] * n
+        cost = drive = dist = 0
+        Dm = self.D
+        mt = self.multi
+        multi = False
+        c1 = 0
+        cur: tuple[int, ...] = (0,) * self.dims
+        load: list[tuple[int, ...]] = [cur] * n
         for k in range(1, n):
             a, b = seq[k - 1], seq[k]
-            t = max(e[b], t + svc[a] + T[loc[a]][loc[b]])
-            early[k] = t
-            cur += dem[b]
-            load[k] = cur
-            cost += C[loc[a]][loc[b]]
-        late = [0] * n
-        t = lt[seq[-1]]
-        late[-1] = t
-        for k in range(n - 2, -1, -1):
-            a, b = seq[k], seq[k + 1]
-            t = min(lt[a], t - svc[a] - T[loc[a]][loc[b]])
-            late[k] = t
-        return _Route(v, seq, early, late, load, cost)
+            la, lb = loc[a], loc[b]
+            t = T[la][lb]
+            cum[k] = cum[k - 1] + svc[a] + t
+            drive += t
+            cost += C[la][lb]
+            if Dm is not None:
+                dist += Dm[la][lb]
+            if mt[b]:
+                multi = True
+            if b >= ns2:
+                load[k] = load[k - 1]
+            elif self.dims == 1:
+                c1 += dem[b][0]
+                load[k] = (c1,)
+            else:
+                cur = tuple(x + y for x, y in zip(cur, dem[b], strict=True))
+                load[k] = cur
+        cross = [_INF] * n
+        for pk, dk, lim in pairs:
+            slack = lim - (early[dk] - early[pk])
+            for m in range(pk, dk):
+                if slack < cross[m]:
+                    cross[m] = slack
+        if self.any_soft:
+            for node in seq[1:-1]:
+                if node % 2 == 0:
+                    cost += self.soft_cost(node // 2, v)
+        if self.timed_soft:
+            cost += self._timed_soft(seq)
+        return _Route(v, seq, early, late, load, cum, cross, cost, drive, dist, multi)
 
-    def feasible(self, r: _Route) -> bool:
-        """Return whether a route meets every window and its capacity."""
-        lt = self.lt
-        cap = self.cap[r.vehicle]
-        return all(
-            t <= lt[node] and ld <= cap for t, ld, node in zip(r.early, r.load, r.seq, strict=True)
-        )
+    def _timed_soft(self, seq: list[int]) -> int:
+        """Return the span and shifted-time costs of ``seq`` at the times drivers are given."""
+        times = self.timer.schedule(seq)
+        if times is None:
+            return 0
+        o = self.p.objective
+        cost = o.span_cost * (times[-1] - times[0])
+        if o.shifted_time_cost:
+            for k, node in enumerate(seq):
+                if node < 2 * self.ns and node % 2 == 0:
+                    planned = self.p.shipments[node // 2].planned_pickup
+                    if planned is not None:
+                        moved = abs(times[k] - planned) - o.shift_tolerance
+                        if moved > 0:
+                            cost += o.shifted_time_cost * moved
+        return cost
 
-    def best_insertion(self, r: _Route, s: int) -> tuple[int, int, int]:
-        """Return ``(cost increase, i, j)`` of the cheapest insertion of shipment ``s`` in ``r``.
+    def caps(self, routes: list[_Route], k: int) -> tuple[int | None, int | None]:
+        """Return the room left under route ``k``'s driving and distance limits.
+
+        ``routes[v]`` is always vehicle ``v``'s route.
+        """
+        r = routes[k]
+        v = r.vehicle
+        drive_limit, dist_limit = self.drive_limit[v], self.dist_limit[v]
+        drive_room = None if drive_limit is None else drive_limit - r.drive
+        for group, limit in self.groups[v]:
+            room = limit - sum(routes[m].drive for m in group)
+            drive_room = room if drive_room is None else min(drive_room, room)
+        dist_room = None if dist_limit is None else dist_limit - r.dist
+        return drive_room, dist_room
+
+    def best_insertion(
+        self,
+        r: _Route,
+        s: int,
+        drive_room: int | None = None,
+        dist_room: int | None = None,
+    ) -> tuple[int, int, int]:
+        """Return ``(cost increase, i, j)`` of the cheapest feasible insertion of ``s`` in ``r``.
 
         The pickup goes after position ``i`` and the delivery after position ``j >= i`` of the
         current sequence; ``(_INF, -1, -1)`` when no position is feasible.
         """
-        if r.vehicle not in self.allowed[s]:
-            return _INF, -1, -1
-        loc, e, lt, svc, T, C = self.loc, self.e, self.lt, self.svc, self.T, self.C
-        seq, early, late, load = r.seq, r.early, r.late, r.load
+        v = r.vehicle
+        if v not in self.allowed[s]:
+            return _NONE
+        loc, e, lt, svc, T, C, Dm = self.loc, self.e, self.lt, self.svc, self.T, self.C, self.D
+        seq, early, late, load, cum, cross = r.seq, r.early, r.late, r.load, r.cum, r.cross
         pn, dn = 2 * s, 2 * s + 1
         lp, ld = loc[pn], loc[dn]
         ep, lpl, sp = e[pn], lt[pn], svc[pn]
         ed, ldl, sd = e[dn], lt[dn], svc[dn]
-        q = self.dem[pn]
-        room = self.cap[r.vehicle] - q
+        ride = self.ride[dn]
+        cap, q = self.cap[v], self.amount[s]
+        room = [(k, cap[k] - q[k]) for k in self.qdims[s]]
+        if not room:
+            full = [False] * len(seq)
+        elif len(room) == 1:
+            k0, r0 = room[0]
+            full = [ld[k0] > r0 for ld in load]
+        else:
+            full = [any(ld[k] > rm for k, rm in room) for ld in load]
+        multi = r.multi or self.multi[pn] or self.multi[dn]
+        dlim = self.dur_limit[v]
+        dur_room = None if dlim is None else dlim - cum[-1]
+        dur_slack = _INF if dlim is None else dlim - (early[-1] - early[0])
         Tp, Td, Cp, Cd = T[lp], T[ld], C[lp], C[ld]
+        Dp = Dd = None
+        if dist_room is not None and Dm is not None:
+            Dp, Dd = Dm[lp], Dm[ld]
         best, bi, bj = _INF, -1, -1
+        unsure: list[tuple[int, int, int]] = []
         n = len(seq)
         for i in range(n - 1):
-            if load[i] > room:
+            if full[i]:
                 continue
             a, b = seq[i], seq[i + 1]
             la, lb = loc[a], loc[b]
-            tp = early[i] + svc[a] + T[la][lp]
+            Ta = T[la]
+            tp = early[i] + svc[a] + Ta[lp]
             if tp < ep:
                 tp = ep
             if tp > lpl:
@@ -208,44 +318,92 @@ class _Search:
             dp = ca[lp] + Cp[lb] - ca[lb]
             if dp >= best:
                 continue
+            eb, lateb = e[b], late[i + 1]
             # delivery right after the pickup
             td = tp + sp + Tp[ld]
             if td < ed:
                 td = ed
-            if td <= ldl:
+            if td <= ldl and (ride < 0 or sp + Tp[ld] <= ride):
                 tb = td + sd + Td[lb]
-                if tb < e[b]:
-                    tb = e[b]
-                if tb <= late[i + 1]:
-                    delta = ca[lp] + Cp[ld] + Cd[lb] - ca[lb]
-                    if delta < best:
-                        best, bi, bj = delta, i, i
+                if tb < eb:
+                    tb = eb
+                if tb <= lateb:
+                    added = Ta[lp] + Tp[ld] + Td[lb] - Ta[lb]
+                    ok = (dur_room is None or added + sp + sd <= dur_room) and (
+                        drive_room is None or added <= drive_room
+                    )
+                    if ok and Dp is not None and Dd is not None and dist_room is not None:
+                        Da = Dm[la]  # type: ignore[index]
+                        ok = Da[lp] + Dp[ld] + Dd[lb] - Da[lb] <= dist_room
+                    if ok:
+                        delta = ca[lp] + Cp[ld] + Cd[lb] - ca[lb]
+                        if delta < best:
+                            push = tb - early[i + 1]
+                            if (
+                                not multi
+                                and (ride < 0 or td - tp <= ride)
+                                and push <= cross[i]
+                                and push <= dur_slack
+                            ):
+                                best, bi, bj = delta, i, i
+                            else:
+                                unsure.append((delta, i, i))
             # delivery later: push the times of positions i+1.. forward
             t = tp + sp + Tp[lb]
-            if t < e[b]:
-                t = e[b]
-            if t > late[i + 1]:
+            if t < eb:
+                t = eb
+            if t > lateb:
                 continue
+            if t < early[i + 1]:
+                t = early[i + 1]
+            push1 = t - early[i + 1]
+            add_p = Ta[lp] + Tp[lb] - Ta[lb]
+            path0 = sp + Tp[lb] - cum[i + 1]
             for j in range(i + 1, n - 1):
+                if full[j]:
+                    break
                 c = seq[j]
-                if load[j] > room:
+                if ride >= 0 and path0 + cum[j] > ride:
                     break
                 lc = loc[c]
                 nx = seq[j + 1]
                 lnx = loc[nx]
-                td = t + svc[c] + T[lc][ld]
+                Tc = T[lc]
+                td = t + svc[c] + Tc[ld]
                 if td < ed:
                     td = ed
-                if td <= ldl:
+                if td <= ldl and (ride < 0 or path0 + cum[j] + svc[c] + Tc[ld] <= ride):
                     tn = td + sd + Td[lnx]
                     if tn < e[nx]:
                         tn = e[nx]
                     if tn <= late[j + 1]:
-                        cc = C[lc]
-                        delta = dp + cc[ld] + Cd[lnx] - cc[lnx]
-                        if delta < best:
-                            best, bi, bj = delta, i, j
-                t2 = t + svc[c] + T[lc][lnx]
+                        added = add_p + Tc[ld] + Td[lnx] - Tc[lnx]
+                        ok = (dur_room is None or added + sp + sd <= dur_room) and (
+                            drive_room is None or added <= drive_room
+                        )
+                        if ok and Dp is not None and Dd is not None and dist_room is not None:
+                            Da, Dc = Dm[la], Dm[lc]  # type: ignore[index]
+                            extra = Da[lp] + Dp[lb] - Da[lb] + Dc[ld] + Dd[lnx] - Dc[lnx]
+                            ok = extra <= dist_room
+                        if ok:
+                            cc = C[lc]
+                            delta = dp + cc[ld] + Cd[lnx] - cc[lnx]
+                            if delta < best:
+                                push2 = tn - early[j + 1]
+                                if push2 < 0:
+                                    push2 = 0
+                                pmax = push1 if push1 > push2 else push2
+                                if (
+                                    not multi
+                                    and (ride < 0 or td - tp <= ride)
+                                    and pmax <= cross[i]
+                                    and push2 <= cross[j]
+                                    and pmax <= dur_slack
+                                ):
+                                    best, bi, bj = delta, i, j
+                                else:
+                                    unsure.append((delta, i, j))
+                t2 = t + svc[c] + Tc[lnx]
                 if t2 < e[nx]:
                     t2 = e[nx]
                 if t2 > late[j + 1]:
@@ -254,38 +412,102 @@ class _Search:
                     # no push any more: the remaining positions keep their own times
                     t2 = early[j + 1]
                 t = t2
-        return best, bi, bj
+        if unsure:
+            unsure.sort()
+            for checked, (delta, i, j) in enumerate(unsure):
+                if delta >= best or checked >= self.sp.max_exact_checks:
+                    break
+                if self.timer.least(self._with(seq, s, i, j)) is not None:
+                    best, bi, bj = delta, i, j
+                    break
+        if best >= _INF:
+            return _NONE
+        return best + self.soft_cost(s, v), bi, bj
+
+    @staticmethod
+    def _with(seq: list[int], s: int, i: int, j: int) -> list[int]:
+        """Return ``seq`` with shipment ``s`` inserted at ``(i, j)``."""
+        out = [*seq[: j + 1], 2 * s + 1, *seq[j + 1 :]]
+        out.insert(i + 1, 2 * s)
+        return out
 
     def insert(self, r: _Route, s: int, i: int, j: int) -> _Route:
         """Return ``r`` with shipment ``s`` inserted at ``(i, j)`` (see :meth:`best_insertion`)."""
-        stops = r.seq[1:-1]
-        stops.insert(j, 2 * s + 1)
-        stops.insert(i, 2 * s)
-        return self.route(r.vehicle, stops)
+        new = self.route(r.vehicle, self._with(r.seq, s, i, j)[1:-1])
+        if new is None:  # best_insertion only proposes feasible positions
+            msg = "An insertion the search checked does not time (a bug)."
+            raise AssertionError(msg)
+        return new
 
-    # ---- solutions
+    def empty(self, v: int) -> _Route:
+        """Return the empty route of vehicle ``v``."""
+        r = self.route(v, [])
+        if r is None:
+            ns2 = 2 * self.ns
+            t = self.e[ns2 + 2 * v]
+            seq = [ns2 + 2 * v, ns2 + 2 * v + 1]
+            z = (0,) * self.dims
+            return _Route(v, seq, [t, t], [t, t], [z, z], [0, 0], [_INF, _INF], 0, 0, 0, False)
+        return r
 
-    def objective(self, routes: list[_Route], bank: set[int], bank_weight: int = 0) -> int:
-        """Return the hierarchical objective of a state (``bank_weight`` per banked request)."""
+    # ---- states
+
+    def bank_weight(self, bank: set[int]) -> int:
+        """Return the priority weight of the requests in ``bank``."""
+        return sum(self.weight[s] for s in bank)
+
+    def objective(self, routes: list[_Route], bank: set[int], bank_price: int = 0) -> int:
+        """Return the objective of a state (``bank_price`` per banked request: a current state).
+
+        With a bank price, vehicles are not counted (emptying a route opens none).
+        """
         used = [r for r in routes if len(r.seq) > 2]
         total = sum(r.cost + self.fixed[r.vehicle] for r in used)
-        if bank_weight:  # emptying a route: no vehicle is opened, none is counted
-            return total + bank_weight * len(bank)
-        return total + self.w_vehicle * len(used) + self.w_unserved * len(bank)
+        o = self.p.objective
+        if o.fairness_cost and used:
+            total += o.fairness_cost * max(r.drive for r in used)
+        if bank_price:
+            return total + bank_price * self.bank_weight(bank)
+        return total + self.w_vehicle * len(used) + self.w_unserved * self.bank_weight(bank)
+
+    def served(self, routes: list[_Route]) -> set[int]:
+        """Return the shipments on ``routes``."""
+        return {x // 2 for r in routes for x in r.seq[1:-1] if x % 2 == 0}
+
+    def _cost_in(self, routes: list[_Route], k: int, s: int) -> tuple[int, int, int]:
+        r = routes[k]
+        drive_room, dist_room = self.caps(routes, k)
+        delta, i, j = self.best_insertion(r, s, drive_room, dist_room)
+        if delta < _INF and len(r.seq) == 2:
+            delta += self.w_vehicle + self.fixed[r.vehicle]
+        return delta, i, j
+
+    def _group_mates(self, routes: list[_Route], k: int) -> list[int]:
+        """Return the other routes sharing a driving limit with route ``k``."""
+        v = routes[k].vehicle
+        return sorted({m for g, _ in self.groups[v] for m in g if m != v})
 
     def repair(self, routes: list[_Route], todo: list[int], *, open_new: bool) -> list[int]:
         """Insert ``todo`` by regret-2 into ``routes`` (in place); return those left out.
 
-        With ``open_new`` an empty vehicle may take a request (at the cost of a vehicle).
+        With ``open_new`` an empty vehicle may take a request (at the cost of a vehicle). A
+        request that requires another waits until that one is placed.
         """
         cand = [k for k, r in enumerate(routes) if open_new or len(r.seq) > 2]
+        served = self.served(routes)
         table: dict[int, dict[int, tuple[int, int, int]]] = {}
+        waiting: dict[int, list[int]] = {}
+        pending: list[int] = []
         for s in todo:
-            table[s] = {k: self._cost_in(routes[k], s) for k in cand}
+            req = self.requires[s]
+            if req is not None and req not in served:
+                waiting.setdefault(req, []).append(s)
+                continue
+            table[s] = {k: self._cost_in(routes, k, s) for k in cand}
+            pending.append(s)
         left: list[int] = []
-        pending = list(todo)
-        noise = self.rng.random(len(pending)).tolist()
-        order = dict(zip(pending, noise, strict=True))
+        noise = self.rng.random(len(todo)).tolist()
+        order = dict(zip(todo, noise, strict=True))
         while pending:
             pick, pick_key = -1, (-_INF, 0.0)
             for s in pending:
@@ -300,47 +522,107 @@ class _Search:
                 if b1 >= _INF:
                     key: tuple[int, float] = (_INF, order[s])  # insert nowhere: settle at once
                 else:
-                    key = (min(b2, self.w_unserved) - b1, order[s])
+                    key = (min(b2, self.w_unserved * self.weight[s]) - b1, order[s])
                 if key > pick_key:
                     pick, pick_key = s, key
             pending.remove(pick)
             row = table.pop(pick)
-            k, (delta, i, j) = min(row.items(), key=lambda kv: kv[1][0], default=(-1, (_INF, 0, 0)))
+            k, (delta, i, j) = min(row.items(), key=lambda kv: kv[1][0], default=(-1, _NONE))
             if delta >= _INF:
                 left.append(pick)
+                left.extend(self._all_waiting(waiting, pick))
                 continue
             routes[k] = self.insert(routes[k], pick, i, j)
+            served.add(pick)
             if k not in cand:
                 cand.append(k)
+            touched = [k, *self._group_mates(routes, k)]
             for s in pending:
-                table[s][k] = self._cost_in(routes[k], s)
+                for x in touched:
+                    if x in cand:
+                        table[s][x] = self._cost_in(routes, x, s)
+            for s in waiting.pop(pick, []):
+                table[s] = {x: self._cost_in(routes, x, s) for x in cand}
+                pending.append(s)
+        for rest in waiting.values():
+            left.extend(rest)
         return left
+
+    def _all_waiting(self, waiting: dict[int, list[int]], s: int) -> list[int]:
+        out = []
+        for d in waiting.pop(s, []):
+            out.append(d)
+            out.extend(self._all_waiting(waiting, d))
+        return out
 
     def greedy(self, routes: list[_Route], todo: list[int], *, open_new: bool) -> list[int]:
         """Insert ``todo`` one by one, each at its cheapest place, in a random or time order."""
-        if self.rng.random() < _TIME_ORDER:
+        if self.rng.random() < self.sp.time_order:
             todo = sorted(todo, key=lambda s: self.e[2 * s])
+        served = self.served(routes)
+        # A request that requires another goes after it.
+        todo = sorted(todo, key=lambda s: self.requires[s] is not None)
         left: list[int] = []
         for s in todo:
+            req = self.requires[s]
+            if req is not None and req not in served:
+                left.append(s)
+                continue
             best, bk, bi, bj = _INF, -1, -1, -1
             for k, r in enumerate(routes):
                 if not open_new and len(r.seq) == 2:
                     continue
-                delta, i, j = self._cost_in(r, s)
+                delta, i, j = self._cost_in(routes, k, s)
                 if delta < best:
                     best, bk, bi, bj = delta, k, i, j
             if best >= _INF:
                 left.append(s)
             else:
                 routes[bk] = self.insert(routes[bk], s, bi, bj)
+                served.add(s)
         return left
 
-    def strings(self, routes: list[_Route], size: int, seed: int) -> list[int]:
-        """Remove strings of consecutive stops from the routes near ``seed``; return the requests.
+    def _closure(self, out: set[int]) -> set[int]:
+        """Return ``out`` with every request that requires one of them, recursively."""
+        todo = list(out)
+        while todo:
+            for d in self.dependants.get(todo.pop(), ()):
+                if d not in out:
+                    out.add(d)
+                    todo.append(d)
+        return out
 
-        A simplified SISR ruin (Christiaens and Vanden Berghe): walk the seed's neighbours, and
-        in each route met for the first time remove a string of up to ``size`` stops around it.
+    def remove(self, routes: list[_Route], removed: set[int]) -> set[int]:
+        """Take ``removed`` (and the returns that require them) off ``routes``, in place.
+
+        Returns every request taken off. A route that no longer times after a removal (travel
+        times without the triangle inequality) is emptied too.
         """
+        out = self._closure(set(removed))
+        while True:
+            grew = False
+            for k, r in enumerate(routes):
+                if not any(x // 2 in out for x in r.seq[1:-1]):
+                    continue
+                rest = [x for x in r.seq[1:-1] if x // 2 not in out]
+                new = self.route(r.vehicle, rest)
+                if new is None:
+                    out.update(x // 2 for x in rest)
+                    grew = True
+                    new = self.empty(r.vehicle)
+                routes[k] = new
+            if not grew:
+                return out
+            out = self._closure(out)
+
+    def related_ruin(self, routes: list[_Route], size: int, seed: int) -> set[int]:
+        """Choose ``size`` requests related to ``seed`` (or random ones) to remove."""
+        if self.rng.random() < self.sp.random_ruin:
+            return {int(x) for x in self.rng.permutation(self.ns)[:size]}
+        return set(self.neighbours[seed][:size])
+
+    def string_ruin(self, routes: list[_Route], size: int, seed: int) -> set[int]:
+        """Choose strings of consecutive stops from the routes near ``seed`` (simplified SISR)."""
         where: dict[int, tuple[int, int]] = {}
         for k, r in enumerate(routes):
             for pos, node in enumerate(r.seq[1:-1], start=1):
@@ -363,34 +645,10 @@ class _Search:
             removed.update(node // 2 for node in seq[lo:hi])
             if len(seen) >= n_routes:
                 break
-        for k in {where[s][0] for s in removed if s in where}:
-            r = routes[k]
-            routes[k] = self.route(r.vehicle, [x for x in r.seq[1:-1] if x // 2 not in removed])
-        return [s for s in removed if s in where]
+        return removed
 
-    def _cost_in(self, r: _Route, s: int) -> tuple[int, int, int]:
-        delta, i, j = self.best_insertion(r, s)
-        if delta < _INF and len(r.seq) == 2:
-            delta += self.w_vehicle + self.fixed[r.vehicle]
-        return delta, i, j
 
-    def ruin(self, routes: list[_Route], size: int, seed: int) -> list[int]:
-        """Remove ``size`` requests related to ``seed`` (or random ones); return them."""
-        if self.rng.random() < _RANDOM_RUIN:
-            chosen = self.rng.permutation(self.ns)[:size].tolist()
-        else:
-            chosen = self.neighbours[seed][:size]
-        removed = set(chosen)
-        where: dict[int, int] = {}
-        for k, r in enumerate(routes):
-            for node in r.seq[1:-1]:
-                if node // 2 in removed:
-                    where[node // 2] = k
-        touched = set(where.values())
-        for k in touched:
-            r = routes[k]
-            routes[k] = self.route(r.vehicle, [x for x in r.seq[1:-1] if x // 2 not in removed])
-        return [s for s in chosen if s in where]
+ProgressHook = Callable[[], None]
 
 
 def improve(
@@ -399,19 +657,26 @@ def improve(
     deadline: float,
     *,
     seed: int = 0,
+    params: SearchParams | None = None,
+    on_improvement: ProgressHook | None = None,
 ) -> tuple[PdpSolution, dict[str, float]] | None:
-    """Improve ``start`` by route minimisation and ruin and recreate until ``deadline``.
+    """Construct (when ``start`` leaves requests out) and improve a solution until ``deadline``.
 
     Parameters
     ----------
     p
-        A problem :func:`supports` accepts.
+        The problem.
     start
-        A feasible solution (unserved shipments allowed: they start in the request bank).
+        A feasible solution; its unserved requests start in the request bank and are inserted
+        first (an empty solution: the search constructs its own).
     deadline
         ``time.monotonic()`` value at which to stop.
     seed
         Seed of the random choices.
+    params
+        The search's knobs (defaults: :class:`SearchParams`).
+    on_improvement
+        Called each time the best solution improves.
 
     Returns
     -------
@@ -419,120 +684,145 @@ def improve(
         The best solution found (timed) and statistics, or ``None`` when ``start`` is not a
         solution this search can read.
     """
-    srch = _Search(p, seed)
+    sp = params or SearchParams()
+    srch = _Search(p, sp, seed)
     by_vehicle = {
         r.vehicle: [2 * st.shipment + (0 if st.is_pickup else 1) for st in r.stops]
         for r in start.routes
     }
-    routes = [srch.route(v, by_vehicle.get(v, [])) for v in range(len(p.vehicles))]
-    if not all(srch.feasible(r) for r in routes):
+    built = [srch.route(v, by_vehicle.get(v, [])) for v in range(len(p.vehicles))]
+    if any(r is None for r in built):
         return None
-    bank = set(start.unserved)
+    routes: list[_Route] = [r for r in built if r is not None]
     t0 = time.monotonic()
     span = max(1e-3, deadline - t0)
+    rng = srch.rng
+    stats = {"lns_iterations": 0.0, "lns_accepted": 0.0, "lns_routes_removed": 0.0}
+    bank = set(start.unserved)
+    if bank:
+        # Construction: every request that fits, by regret insertion, vehicles opened freely.
+        todo = sorted(bank)
+        bank = set(srch.repair(routes, todo, open_new=True))
+        stats["construction_s"] = time.monotonic() - t0
+        if on_improvement is not None:
+            on_improvement()
     best_routes, best_bank = list(routes), set(bank)
     best_obj = srch.objective(routes, bank)
     scale = max(1, sum(r.cost for r in routes)) / max(1, srch.ns)
-    stats = {"lns_iterations": 0.0, "lns_accepted": 0.0, "lns_routes_removed": 0.0}
-    rng = srch.rng
-    w_empty = max(1, int(scale * _BANK_WEIGHT))
-    # Odd seeds keep the distance phase strict (no request parked in the bank): the two
-    # workers of a solve then search differently (each wins on some Li & Lim instances).
-    w_dist = srch.w_unserved if seed % 2 else max(1, int(scale * _BANK_WEIGHT_DISTANCE))
+    w_empty = max(1, int(scale * sp.bank_weight_empty))
+    w_dist = (
+        srch.w_unserved
+        if sp.bank_weight_distance is None
+        else max(1, int(scale * sp.bank_weight_distance))
+    )
     cur_obj = srch.objective(routes, bank, w_dist)
-    route_min_until = t0 + span * _ROUTE_MIN_SHARE
+    max_it = sp.max_iterations
+
+    def progress(it: int, now: float) -> float:
+        if max_it is not None:
+            return it / max_it
+        return (now - t0) / span
+
     it = 0
     emptying = False
+    route_min_until = sp.route_min_share
     attempt_until = route_min_until
+    target = srch.bank_weight(bank)
     while True:
         now = time.monotonic()
-        if now >= deadline:
+        if now >= deadline or (max_it is not None and it >= max_it):
             break
-        # Route minimisation: with an empty bank, empty a small route into the bank.
-        if not bank and now < route_min_until:
+        frac = progress(it, now)
+        # Route minimisation: with a bank no fuller than the best's, empty a small route.
+        if not emptying and frac < route_min_until:
+            target = srch.bank_weight(best_bank)
             used = [k for k, r in enumerate(routes) if len(r.seq) > 2]
-            if len(used) > 1:
+            if srch.bank_weight(bank) <= target and len(used) > 1:
                 sizes = np.asarray([len(routes[k].seq) for k in used], dtype=float)
                 weights = 1.0 / sizes**2
                 k = used[int(rng.choice(len(used), p=weights / weights.sum()))]
-                bank = {x // 2 for x in routes[k].seq[1:-1]}
                 routes = list(routes)
-                routes[k] = srch.route(routes[k].vehicle, [])
+                bank |= srch.remove(routes, {x // 2 for x in routes[k].seq[1:-1]})
                 emptying = True
-                attempt_until = min(route_min_until, now + span * _ATTEMPT_SHARE)
+                attempt_until = min(route_min_until, frac + sp.attempt_share)
                 cur_obj = srch.objective(routes, bank, w_empty)
         it += 1
-        frac = (now - t0) / span
-        temp = scale * _T0 * (_TF / _T0) ** frac
+        temp = (
+            scale
+            * sp.temperature_start
+            * (sp.temperature_end / sp.temperature_start) ** min(1.0, frac)
+        )
         new = list(routes)
-        size = int(rng.integers(_RUIN_MIN, _RUIN_MAX + 1))
+        size = int(rng.integers(sp.ruin_min, sp.ruin_max + 1))
         seed_s = int(rng.choice(sorted(bank))) if bank else int(rng.integers(srch.ns))
-        if rng.random() < _STRING_RUIN:
-            removed = srch.strings(new, size, seed_s)
+        if rng.random() < sp.string_ruin:
+            chosen = srch.string_ruin(new, size, seed_s)
         else:
-            removed = srch.ruin(new, size, seed_s)
-        todo = sorted(set(removed) | bank)
+            chosen = srch.related_ruin(new, size, seed_s)
+        removed = srch.remove(new, chosen - bank)
+        todo = sorted(removed | bank)
         rng.shuffle(todo)
-        # While emptying a route, do not open new vehicles (that would undo it); afterwards
-        # only to serve requests the start left unserved.
-        open_new = not emptying and bool(start.unserved)
-        if rng.random() < _GREEDY:
-            left = srch.greedy(new, todo, open_new=open_new)
+        if rng.random() < sp.greedy:
+            left = srch.greedy(new, todo, open_new=False)
         else:
-            left = srch.repair(new, todo, open_new=open_new)
+            left = srch.repair(new, todo, open_new=False)
         new_bank = set(left)
         # The current state may leave requests in the bank at a finite price: that keeps the
         # search moving when the routes are packed tight; the best is kept by the true objective.
-        w_bank = w_empty if emptying else w_dist
-        obj = srch.objective(new, new_bank, w_bank)
-        if obj < cur_obj or rng.random() < math.exp((cur_obj - obj) / temp):
+        price = w_empty if emptying else w_dist
+        obj = srch.objective(new, new_bank, price)
+        if obj < cur_obj or rng.random() < math.exp((cur_obj - obj) / max(temp, 1e-9)):
             routes, bank, cur_obj = new, new_bank, obj
             stats["lns_accepted"] += 1
-            obj = srch.objective(new, new_bank)
-            if obj < best_obj:
-                if len([r for r in new if len(r.seq) > 2]) < len(
-                    [r for r in best_routes if len(r.seq) > 2]
-                ):
+            true_obj = srch.objective(new, new_bank)
+            if true_obj < best_obj:
+                n_new = sum(1 for r in new if len(r.seq) > 2)
+                if n_new < sum(1 for r in best_routes if len(r.seq) > 2):
                     stats["lns_routes_removed"] += 1
                     stats["lns_last_removal_s"] = now - t0
-                best_obj, best_routes, best_bank = obj, list(new), set(new_bank)
-        if emptying and not bank:
+                best_obj, best_routes, best_bank = true_obj, list(new), set(new_bank)
+                if on_improvement is not None:
+                    on_improvement()
+        if emptying and srch.bank_weight(bank) <= target:
             emptying = False
             cur_obj = srch.objective(routes, bank, w_dist)
-        elif emptying and now >= attempt_until:
+        elif emptying and frac >= attempt_until:
             # Route minimisation is over: go back to the best full state.
             routes, bank = list(best_routes), set(best_bank)
             cur_obj = srch.objective(routes, bank, w_dist)
             emptying = False
-            route_min_until = now
+            route_min_until = frac
     stats["lns_iterations"] = float(it)
-    sol = _timed(p, best_routes, best_bank)
+    # Last: every request still out that fits somewhere on its own goes in (a driver may be
+    # opened for it); the true objective can only improve.
+    if best_bank:
+        final = list(best_routes)
+        left = srch.repair(final, sorted(best_bank), open_new=True)
+        if len(left) < len(best_bank):
+            best_routes, best_bank = final, set(left)
+    sol = _timed(srch, best_routes, best_bank)
     if sol is None:
         return None
     return sol, stats
 
 
-def _timed(p: PdpProblem, routes: list[_Route], bank: set[int]) -> PdpSolution | None:
-    """Time the routes exactly with :func:`schedule_route`; ``None`` if one does not time."""
+def _timed(srch: _Search, routes: list[_Route], bank: set[int]) -> PdpSolution | None:
+    """Time the routes for drivers (shortest day); ``None`` if one does not time."""
     out: list[PdpRoute] = []
+    timer = srch.timer
     for r in routes:
         if len(r.seq) <= 2:
             continue
-        stops: list[RouteStop] = [(x // 2, x % 2 == 0) for x in r.seq[1:-1]]
-        timed = schedule_route(p, r.vehicle, stops)
-        if timed is None:
+        times = timer.schedule(r.seq)
+        if times is None:
             return None
-        start, starts, end = timed
-        veh = p.vehicles[r.vehicle]
-        prev = veh.start
-        departure = start
-        times: list[PdpStopTime] = []
-        for (s, is_pickup), service_start in zip(stops, starts, strict=True):
-            sh = p.shipments[s]
-            here = sh.pickup if is_pickup else sh.delivery
-            arrival = departure + (0 if prev is None else int(p.durations[prev, here]))
-            times.append(PdpStopTime(s, is_pickup, arrival, service_start))
-            departure = service_start + (sh.pickup_service if is_pickup else sh.delivery_service)
-            prev = here
-        out.append(PdpRoute(r.vehicle, start, tuple(times), end))
+        arrivals = timer.arrivals(r.seq, times)
+        stops = tuple(
+            PdpStopTime(node // 2, node % 2 == 0, arrival, service_start)
+            for node, arrival, service_start in zip(
+                r.seq[1:-1], arrivals[1:-1], times[1:-1], strict=True
+            )
+        )
+        out.append(PdpRoute(r.vehicle, times[0], stops, times[-1]))
+    out.sort(key=lambda x: x.vehicle)
     return PdpSolution(tuple(out), tuple(sorted(bank)))

@@ -13,21 +13,17 @@ why is in ``notes/ortools-pdptw.md``; the choices here, in short:
   OR-Tools re-insert them and descend to a local optimum, keep improvements (record-to-record).
   Guided local search alone kept returning to the same local optimum on Li & Lim; this cut the
   mean distance gap on the hard instances from about 16 % to about 5 % (issue 4 report);
-* when :func:`~app.optimizer.rota.lns.supports` the problem (one window per stop, no ride-time
-  or duration limits: Li & Lim, plain VROOM shipments), OR-Tools only builds the first
-  solution (``_LNS_FIRST_SHARE`` of the time) and the pure-Python search of
-  :mod:`~app.optimizer.rota.lns` does route elimination and ruin and recreate with thousands
-  of iterations instead of tens (issue 4, round 2: 43 -> 50+ of 56 Li & Lim instances at the
-  best-known vehicle count);
-* with ``workers=2`` a second search (tabu search, next seed) runs in a child process and the
-  better of the two is kept;
-* routes are timed afterwards by :func:`~app.optimizer.rota.pdptw.schedule_route` (leave as late
-  as possible, then serve as early as possible), not read from the solver's cumul variables.
+* routes are timed afterwards by :mod:`~app.optimizer.rota.timing` (the one module that times
+  a route, shared with the search), not read from the solver's cumul variables.
+
+Since issue 12 the product's default engine is the search of :mod:`~app.optimizer.rota.lns`
+(composed in :mod:`~app.optimizer.rota.search`); this module gives it a first solution when
+``SearchParams.construction`` is ``"ortools"`` and is the model the tests check it against
+(``SolveParams(engine="ortools")``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -39,15 +35,15 @@ import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp
 from ortools.constraint_solver import routing_enums_pb2
 
-from app.optimizer.rota import lns
+from app.optimizer.rota.lns import solution_key
 from app.optimizer.rota.pdptw import HORIZON
 from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpRoute
 from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import PdpStopTime
 from app.optimizer.rota.pdptw import RouteStop
-from app.optimizer.rota.pdptw import route_totals
-from app.optimizer.rota.pdptw import schedule_route
+from app.optimizer.rota.timing import RouteTimer
+from app.optimizer.rota.timing import schedule_route
 from app.optimizer.types import SolveParams
 
 #: ``progress(elapsed_s, time_limit_s)``, called on each new solution.
@@ -67,7 +63,6 @@ _MIN_ATTEMPT_S = 0.2
 _RUIN_MAX = 12
 _DESCENT_S = 1.0
 _RRT_SLACK = 0.01
-_LNS_FIRST_SHARE = 0.1
 
 
 @dataclass(slots=True)
@@ -79,6 +74,7 @@ class _Model:
     manager: pywrapcp.RoutingIndexManager
     routing: pywrapcp.RoutingModel
     time: pywrapcp.RoutingDimension
+    timer: RouteTimer
 
 
 def _node_locations(p: PdpProblem, vehicles: Sequence[int]) -> npt.NDArray[np.int64]:
@@ -101,7 +97,7 @@ def _padded(m: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.pad(m, ((0, 1), (0, 1)))
 
 
-def _new_model(p: PdpProblem, vehicles: Sequence[int]) -> _Model:
+def _new_model(p: PdpProblem, vehicles: Sequence[int], timer: RouteTimer) -> _Model:
     """Create the index manager and routing model over all shipments and ``vehicles``."""
     s2 = 2 * len(p.shipments)
     nv = len(vehicles)
@@ -109,7 +105,7 @@ def _new_model(p: PdpProblem, vehicles: Sequence[int]) -> _Model:
     ends = [s2 + nv + i for i in range(nv)]
     manager = pywrapcp.RoutingIndexManager(s2 + 2 * nv, nv, starts, ends)
     routing = pywrapcp.RoutingModel(manager)
-    return _Model(p, list(vehicles), manager, routing, None)
+    return _Model(p, list(vehicles), manager, routing, None, timer)
 
 
 def _register_travel_time(m: _Model, locs: npt.NDArray[np.int64]) -> int:
@@ -219,6 +215,11 @@ def _add_pickup_delivery(m: _Model) -> None:
         solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
         solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
         solver.Add(m.time.CumulVar(pi) <= m.time.CumulVar(di))
+        if sh.requires is not None:
+            # A return leg only with its outbound (issue 12).
+            solver.Add(
+                routing.ActiveVar(pi) <= routing.ActiveVar(manager.NodeToIndex(2 * sh.requires))
+            )
         if sh.max_ride_time is not None:
             # Ride time runs from the end of service at the pickup (issue 4).
             solver.Add(
@@ -312,8 +313,8 @@ def _register_costs(m: _Model, locs: npt.NDArray[np.int64]) -> None:
             )
 
 
-def _build(p: PdpProblem, vehicles: Sequence[int]) -> _Model:
-    m = _new_model(p, vehicles)
+def _build(p: PdpProblem, vehicles: Sequence[int], timer: RouteTimer) -> _Model:
+    m = _new_model(p, vehicles, timer)
     locs = _node_locations(p, vehicles)
     transit = _register_travel_time(m, locs)
     _add_time_dimension(m, transit)
@@ -374,9 +375,9 @@ def _extract(m: _Model, assignment: pywrapcp.Assignment) -> PdpSolution:
         if not stops:
             continue
         v = m.vehicles[i]
-        hints = _cumuls_of(m, assignment, i)
-        timed = schedule_route(p, v, stops, hints=hints)
+        timed = schedule_route(p, v, stops, m.timer)
         if timed is None:  # cannot happen for a feasible assignment; keep the solver's times
+            hints = _cumuls_of(m, assignment, i)
             start = int(assignment.Value(m.time.CumulVar(m.routing.Start(i))))
             end = int(assignment.Value(m.time.CumulVar(m.routing.End(i))))
             timed = (start, hints, end)
@@ -437,16 +438,6 @@ def _solve_model(
     return _extract(m, assignment)
 
 
-def solution_key(p: PdpProblem, sol: PdpSolution) -> tuple[int, int, int]:
-    """Return the lexicographic quality of a solution: unserved weight, vehicles, arc cost."""
-    unserved = sum(1 + p.shipments[s].priority for s in sol.unserved)
-    cost = 0
-    for r in sol.routes:
-        stops = [(st.shipment, st.is_pickup) for st in r.stops]
-        cost += route_totals(p, r.vehicle, stops)[2] + p.vehicles[r.vehicle].fixed_cost
-    return unserved, len(sol.routes), cost
-
-
 def _related(p: PdpProblem) -> npt.NDArray[np.int64]:
     """Relatedness of shipments: pickup-to-pickup plus delivery-to-delivery driving time."""
     pick = np.asarray([sh.pickup for sh in p.shipments], dtype=np.int64)
@@ -481,9 +472,10 @@ def _ruin_and_recreate(
     related = _related(p)
     n = len(p.shipments)
     descent = _search_parameters(replace(params, metaheuristic="greedy_descent"), 1.0)
+    timer = RouteTimer(p)
 
     def new_model() -> _Model:
-        m = _build(p, vehicles)
+        m = _build(p, vehicles, timer)
         m.routing.CloseModelWithParameters(descent)
         if on_solution is not None:
             m.routing.AddAtSolutionCallback(on_solution)
@@ -561,14 +553,11 @@ def _search(
         return [[(st.shipment, st.is_pickup) for st in r.stops] for r in routes]
 
     eliminate = params.route_elimination
-    m = _build(p, list(range(len(p.vehicles))))
+    timer = RouteTimer(p)
+    m = _build(p, list(range(len(p.vehicles))), timer)
     # Large days (hundreds of lifts with ride-time limits) need a longer first search to insert
     # every lift; a warm restart does not make up for it (issue 4 borough day).
     share = _FIRST_SHARE if len(p.shipments) <= _LARGE else _FIRST_SHARE_LARGE
-    fast = eliminate and params.ruin_recreate and lns.supports(p)
-    if fast:
-        # The pure-Python search eliminates routes itself, far faster (issue 4 round 2).
-        share = _LNS_FIRST_SHARE
     best = _solve_model(m, params, total * share if eliminate else total, None, report())
     if best is None:
         return PdpSolution((), tuple(range(len(p.shipments))), 0, {"no_solution": 1.0})
@@ -576,13 +565,7 @@ def _search(
     attempts = successes = failures = 0
     tried: set[int] = set()
     # Serving requests comes first: while some are unserved, never take vehicles away.
-    while (
-        eliminate
-        and not fast
-        and len(best.routes) > 1
-        and failures < _MAX_FAILURES
-        and not best.unserved
-    ):
+    while eliminate and len(best.routes) > 1 and failures < _MAX_FAILURES and not best.unserved:
         budget = left() - reserve
         if budget < _MIN_ATTEMPT_S:
             break
@@ -599,7 +582,7 @@ def _search(
         limit = min(budget, max(_MIN_ATTEMPT_S, total * _ATTEMPT_SHARE))
         # Guided local search re-inserts the emptied route's requests better than ruin and
         # recreate does in the same time (measured on the hard Li & Lim instances).
-        m = _build(p, [r.vehicle for r in keep])
+        m = _build(p, [r.vehicle for r in keep], timer)
         attempt = _solve_model(
             m, params, limit, stops_of(keep), report(), stop_when_all_served=True
         )
@@ -612,16 +595,7 @@ def _search(
         else:
             failures += 1
     iterations = 0
-    extra_stats: dict[str, float] = {}
-    if fast and best.routes:
-        # Pure-Python ruin and recreate: thousands of iterations instead of tens.
-        improved = lns.improve(p, best, time.monotonic() + max(0.0, left()), seed=params.seed)
-        if improved is not None:
-            polished, lns_stats = improved
-            extra_stats.update(lns_stats)
-            if solution_key(p, polished) < solution_key(p, best):
-                best = polished
-    elif eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
+    if eliminate and params.ruin_recreate and left() >= _MIN_ATTEMPT_S and best.routes:
         polished, iterations = _ruin_and_recreate(
             p, params, best, time.monotonic() + left(), report()
         )
@@ -630,7 +604,7 @@ def _search(
     elif eliminate and left() >= _MIN_ATTEMPT_S:
         used = [r.vehicle for r in best.routes]
         vehicles = list(range(len(p.vehicles))) if best.unserved else used
-        m = _build(p, vehicles)
+        m = _build(p, vehicles, timer)
         initial = stops_of(best.routes)
         if best.unserved:
             by_vehicle = dict(zip(used, initial, strict=True))
@@ -639,7 +613,6 @@ def _search(
         if continued is not None and solution_key(p, continued) < solution_key(p, best):
             best = continued
     stats = dict(best.stats)
-    stats.update(extra_stats)
     stats["elimination_attempts"] = float(attempts)
     stats["routes_eliminated"] = float(successes)
     stats["ruin_recreate_iterations"] = float(iterations)
@@ -658,7 +631,14 @@ def _seeded_search(
     if params.seed == 0:
         return _search(p, params, progress)
     order = np.random.default_rng(params.seed).permutation(len(p.shipments))
-    q = replace(p, shipments=tuple(p.shipments[int(i)] for i in order))
+    where = {int(old): new for new, old in enumerate(order)}
+    q = replace(
+        p,
+        shipments=tuple(
+            replace(sh, requires=None if sh.requires is None else where[sh.requires])
+            for sh in (p.shipments[int(i)] for i in order)
+        ),
+    )
     sol = _search(q, params, progress)
 
     def back(s: int) -> int:
@@ -671,24 +651,20 @@ def _seeded_search(
     return replace(sol, routes=routes, unserved=tuple(sorted(back(s) for s in sol.unserved)))
 
 
-def _child(p: PdpProblem, params: SolveParams) -> PdpSolution:
-    return _seeded_search(p, params, None)
-
-
-def solve_pdp(
+def solve_ortools(
     p: PdpProblem,
     params: SolveParams,
     *,
     progress: ProgressCallback | None = None,
 ) -> PdpSolution:
-    """Solve a generic pickup-and-delivery problem with OR-Tools.
+    """Solve a generic pickup-and-delivery problem with OR-Tools alone (one process).
 
     Parameters
     ----------
     p
         The problem.
     params
-        Time limit, strategies, route elimination and number of parallel workers.
+        Time limit, strategies, route elimination and OR-Tools' own ruin and recreate.
     progress
         Optional callback ``(elapsed_s, time_limit_s)`` called on each new solution.
 
@@ -699,21 +675,12 @@ def solve_pdp(
     """
     if not p.shipments:
         return PdpSolution((), (), 0, {"wall_s": 0.0})
-    if params.workers <= 1:
-        return _seeded_search(p, params, progress)
-    other = replace(
-        params,
-        metaheuristic=(
-            "tabu_search" if params.metaheuristic != "tabu_search" else "guided_local_search"
-        ),
-        seed=params.seed + 1,
-    )
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(1) as pool:
-        pending = pool.apply_async(_child, (p, other))
-        mine = _seeded_search(p, params, progress)
-        theirs = pending.get(timeout=params.time_limit_s + 60)
-    best = min((mine, theirs), key=lambda s: solution_key(p, s))
-    stats = dict(best.stats)
-    stats["winner"] = 0.0 if best is mine else 1.0
-    return replace(best, stats=stats)
+    return _seeded_search(p, params, progress)
+
+
+def first_solution(p: PdpProblem, params: SolveParams, time_limit_s: float) -> PdpSolution | None:
+    """Return OR-Tools' first solution search's best within ``time_limit_s`` (or ``None``)."""
+    if not p.shipments:
+        return PdpSolution((), ())
+    m = _build(p, list(range(len(p.vehicles))), RouteTimer(p))
+    return _solve_model(m, params, time_limit_s, None, None)

@@ -19,14 +19,11 @@ Semantics (shared with VROOM, plus our extensions):
 * vehicles listed together in :attr:`PdpProblem.shared_travel_limits` share one driving limit
   (one volunteer available in two separate windows of the day).
 
-This module also holds :func:`schedule_route`, the exact timing of a fixed sequence of stops
-(a simple temporal network solved with Bellman-Ford), used to time solutions and to check
-whether a shipment can be served alone.
+The exact timing of a fixed sequence of stops lives in :mod:`~app.optimizer.rota.timing`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -118,6 +115,9 @@ class PdpShipment:
         Vehicles preferred for continuity (a small cost for any other vehicle).
     planned_pickup
         Published pickup time (a cost per unit of time it moves beyond the tolerance).
+    requires
+        Index of a shipment that must be served for this one to be served (a return leg and
+        its outbound: nobody is collected from a place they were never taken to).
     key
         Identifier carried through to the solution (a lift id, a VROOM shipment id).
     """
@@ -137,6 +137,7 @@ class PdpShipment:
     previous_vehicles: frozenset[int] = frozenset()
     preferred_vehicles: frozenset[int] = frozenset()
     planned_pickup: int | None = None
+    requires: int | None = None
     key: str = ""
 
 
@@ -213,7 +214,7 @@ class PdpProblem:
         for v, veh in enumerate(self.vehicles):
             _check_vehicle(v, veh, n, dims)
         for s, sh in enumerate(self.shipments):
-            _check_shipment(s, sh, n, dims, len(self.vehicles))
+            _check_shipment(s, sh, n, dims, len(self.vehicles), len(self.shipments))
         for group, limit in self.shared_travel_limits:
             if limit < 0 or any(not 0 <= v < len(self.vehicles) for v in group):
                 msg = f"shared_travel_limits has a bad group {group} or limit {limit}."
@@ -223,6 +224,14 @@ class PdpProblem:
     def cost_matrix(self) -> npt.NDArray[np.int64]:
         """Return the arc cost matrix (``costs`` if given, else ``durations``)."""
         return self.durations if self.costs is None else self.costs
+
+    def dependants(self) -> dict[int, list[int]]:
+        """Return, by shipment, the shipments that require it (its return legs)."""
+        out: dict[int, list[int]] = {}
+        for s, sh in enumerate(self.shipments):
+            if sh.requires is not None:
+                out.setdefault(sh.requires, []).append(s)
+        return out
 
     def allowed_vehicles(self, s: int) -> list[int]:
         """Return the vehicle indices that may serve shipment ``s`` (skills, pins, lists)."""
@@ -299,7 +308,7 @@ def _check_vehicle(v: int, veh: PdpVehicle, n: int, dims: int) -> None:
             raise InvalidProblem(msg)
 
 
-def _check_shipment(s: int, sh: PdpShipment, n: int, dims: int, nv: int) -> None:
+def _check_shipment(s: int, sh: PdpShipment, n: int, dims: int, nv: int, ns: int) -> None:
     what = f"shipment {sh.key or s}"
     _check_location(f"{what} pickup", sh.pickup, n)
     _check_location(f"{what} delivery", sh.delivery, n)
@@ -319,6 +328,9 @@ def _check_shipment(s: int, sh: PdpShipment, n: int, dims: int, nv: int) -> None
         raise InvalidProblem(msg)
     if sh.max_ride_time is not None and sh.max_ride_time < 0:
         msg = f"The {what} has a negative max_ride_time ({sh.max_ride_time})."
+        raise InvalidProblem(msg)
+    if sh.requires is not None and (sh.requires == s or not 0 <= sh.requires < ns):
+        msg = f"The {what} requires an unknown shipment ({sh.requires})."
         raise InvalidProblem(msg)
     if sh.pinned_vehicle is not None and not 0 <= sh.pinned_vehicle < nv:
         msg = f"The {what} has an unknown pinned_vehicle ({sh.pinned_vehicle})."
@@ -382,123 +394,6 @@ def route_locations(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> list[i
     return locs
 
 
-def _window_hull(ws: tuple[Window, ...]) -> Window:
-    return ws[0][0], ws[-1][1]
-
-
-def _pick_window(ws: tuple[Window, ...], hint: int | None) -> Window:
-    if hint is None or len(ws) == 1:
-        return _window_hull(ws) if len(ws) == 1 else ws[0]
-    for w in ws:
-        if w[0] <= hint <= w[1]:
-            return w
-    return min(ws, key=lambda w: abs(w[0] - hint))
-
-
-def schedule_route(
-    p: PdpProblem,
-    v: int,
-    stops: Sequence[RouteStop],
-    *,
-    hints: Sequence[int] | None = None,
-    windows: Sequence[Window] | None = None,
-) -> tuple[int, list[int], int] | None:
-    """Time a fixed sequence of stops for vehicle ``v``, or return ``None`` when impossible.
-
-    Solves the simple temporal network of the route (windows, travel, ride times, route
-    duration) exactly, for the shortest day: back as early as possible, leaving as late as
-    that allows, every stop served as early as possible after that. Capacities, skills and
-    the driving limit do not depend on times and are not checked here.
-
-    Parameters
-    ----------
-    p
-        The problem.
-    v
-        The vehicle index.
-    stops
-        ``(shipment, is_pickup)`` in visiting order.
-    hints
-        Optional service start times per stop, used only to choose among multiple windows.
-    windows
-        Optional window per stop, replacing the shipments' own.
-
-    Returns
-    -------
-    tuple or None
-        ``(start_time, service_starts, end_time)``.
-    """
-    veh = p.vehicles[v]
-    k = len(stops)
-    n = k + 2  # 0 = start, 1..k stops, k+1 = end; node n is the origin z
-    locs = route_locations(p, v, stops)
-    lo = [veh.time_window[0]] + [0] * k + [veh.time_window[0]]
-    hi = [veh.time_window[1]] + [HORIZON] * k + [veh.time_window[1]]
-    service = [0] * n
-    # edges (i, j, w) meaning x_j - x_i <= w
-    edges: list[tuple[int, int, int]] = []
-    where: dict[int, int] = {}
-    for pos, (s, is_pickup) in enumerate(stops, start=1):
-        sh = p.shipments[s]
-        ws = sh.pickup_windows if is_pickup else sh.delivery_windows
-        if windows is not None:
-            w = windows[pos - 1]
-        else:
-            w = _pick_window(ws, hints[pos - 1] if hints is not None else None)
-        lo[pos], hi[pos] = w
-        service[pos] = sh.pickup_service if is_pickup else sh.delivery_service
-        if is_pickup:
-            where[s] = pos
-        elif s in where and sh.max_ride_time is not None:
-            pp = where[s]
-            edges.append((pp, pos, sh.max_ride_time + sh.pickup_service))
-    for i in range(n - 1):
-        gap = service[i] + travel(p, locs[i], locs[i + 1])
-        edges.append((i + 1, i, -gap))  # x_i - x_{i+1} <= -gap
-    if veh.max_route_duration is not None:
-        edges.append((0, n - 1, veh.max_route_duration))
-    z = n
-
-    def solve(latest: bool) -> list[int] | None:
-        bounds = [(z, i, hi[i]) for i in range(n)] + [(i, z, -lo[i]) for i in range(n)]
-        if latest:  # the latest times: shortest distances from z
-            return _bellman_ford(n + 1, edges + bounds, z)
-        # the earliest times: minus the shortest distances to z (on the reversed graph)
-        to_z = _bellman_ford(n + 1, [(j, i, w) for i, j, w in edges + bounds], z)
-        return None if to_z is None else [-d for d in to_z]
-
-    # Shortest day for this sequence: the earliest possible return, then the latest departure
-    # that still returns then, then every stop as early as possible after that departure.
-    earliest = solve(latest=False)
-    if earliest is None:
-        return None
-    hi[n - 1] = earliest[n - 1]
-    latest = solve(latest=True)
-    if latest is None:
-        return None
-    lo[0] = latest[0]
-    times = solve(latest=False)
-    if times is None:
-        return None
-    return times[0], times[1 : n - 1], times[n - 1]
-
-
-def _bellman_ford(n: int, edges: list[tuple[int, int, int]], source: int) -> list[int] | None:
-    inf = math.inf
-    dist: list[float] = [inf] * n
-    dist[source] = 0
-    for _ in range(n):
-        changed = False
-        for i, j, w in edges:
-            di = dist[i]
-            if di != inf and di + w < dist[j]:
-                dist[j] = di + w
-                changed = True
-        if not changed:
-            return [int(d) for d in dist]
-    return None
-
-
 def route_totals(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> tuple[int, int, int]:
     """Return ``(driving time, distance, arc cost)`` of vehicle ``v`` doing ``stops``."""
     locs = route_locations(p, v, stops)
@@ -511,26 +406,6 @@ def route_totals(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> tuple[int
         dist += int(p.distances[a, b])
         cost += int(cm[a, b])
     return drive, dist, cost
-
-
-def alone_feasible(p: PdpProblem, s: int, v: int) -> bool:
-    """Return whether vehicle ``v`` can serve shipment ``s`` on its own (times and limits)."""
-    stops: list[RouteStop] = [(s, True), (s, False)]
-    veh = p.vehicles[v]
-    drive, dist, _ = route_totals(p, v, stops)
-    if veh.max_travel_time is not None and drive > veh.max_travel_time:
-        return False
-    for group, limit in p.shared_travel_limits:
-        if v in group and drive > limit:
-            return False
-    if veh.max_distance is not None and dist > veh.max_distance:
-        return False
-    sh = p.shipments[s]
-    return any(
-        schedule_route(p, v, stops, windows=(pw, dw)) is not None
-        for pw in sh.pickup_windows
-        for dw in sh.delivery_windows
-    )
 
 
 def tightened(p: PdpProblem) -> PdpProblem:

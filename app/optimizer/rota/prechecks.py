@@ -9,7 +9,8 @@ other (or more important) lifts.
 
 from __future__ import annotations
 
-from app.optimizer.rota.pdptw import alone_feasible
+from app.optimizer.rota.timing import RouteTimer
+from app.optimizer.rota.timing import alone_feasible
 from app.optimizer.rota.translate import RotaModel
 from app.optimizer.rota.translate import compatible
 from app.optimizer.types import Lift
@@ -94,6 +95,7 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
         Shipment index -> the reason, for every lift that is not servable alone.
     """
     problem, pdp = model.problem, model.pdp
+    timer = RouteTimer(pdp)
     out: dict[int, Unserved] = {}
     for s in range(len(pdp.shipments)):
         lift = problem.lifts[model.lift_of[s]]
@@ -102,7 +104,7 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
             out[s] = found
             continue
         allowed = pdp.allowed_vehicles(s)
-        if any(alone_feasible(pdp, s, v) for v in allowed):
+        if any(alone_feasible(pdp, s, v, timer) for v in allowed):
             continue
         if lift.pinned_driver_id is not None:
             detail = (
@@ -117,17 +119,41 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
             "their driving limit), even for this lift alone."
         )
         out[s] = Unserved(lift.id, UnservedReason.NO_DRIVER_AVAILABLE, detail)
+    changed = True
+    while changed:  # a return whose outward lift is left out is left out too
+        changed = False
+        for s, sh in enumerate(pdp.shipments):
+            if s not in out and sh.requires is not None and sh.requires in out:
+                out[s] = _outbound_unserved(model, s)
+                changed = True
     return out
 
 
-def diagnose(model: RotaModel, s: int) -> Unserved:
-    """Explain why the search left out shipment ``s`` although it is servable alone."""
+def _outbound_unserved(model: RotaModel, s: int) -> Unserved:
     lift = model.problem.lifts[model.lift_of[s]]
+    detail = (
+        f"The outward lift {lift.outbound_id} is not planned, so this return is not either: "
+        "nobody is collected from a place they were never taken to."
+    )
+    return Unserved(lift.id, UnservedReason.OUTBOUND_UNSERVED, detail)
+
+
+def diagnose(model: RotaModel, s: int, unserved: frozenset[int] = frozenset()) -> Unserved:
+    """Explain why the search left out shipment ``s`` although it is servable alone.
+
+    ``unserved`` holds the other shipments left out: a return whose outward lift is among them
+    is explained by that.
+    """
+    req = model.pdp.shipments[s].requires
+    if req is not None and req in unserved:
+        return _outbound_unserved(model, s)
+    lift = model.problem.lifts[model.lift_of[s]]
+    timer = RouteTimer(model.pdp)
     drivers = sorted(
         {
             model.problem.drivers[model.driver_of[v]].id
             for v in model.pdp.allowed_vehicles(s)
-            if alone_feasible(model.pdp, s, v)
+            if alone_feasible(model.pdp, s, v, timer)
         }
     )
     shown = ", ".join(drivers[:5]) + (" ..." if len(drivers) > 5 else "")

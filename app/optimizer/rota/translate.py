@@ -58,9 +58,16 @@ class RotaModel:
     def subset(self, lift_indices: list[int]) -> RotaModel:
         """Return the model restricted to some lifts (in the given order)."""
         by_lift = {lift: s for s, lift in enumerate(self.lift_of)}
-        shipments = tuple(self.pdp.shipments[by_lift[i]] for i in lift_indices)
+        new_index = {by_lift[i]: k for k, i in enumerate(lift_indices)}
+        shipments = []
+        for i in lift_indices:
+            sh = self.pdp.shipments[by_lift[i]]
+            if sh.requires is not None:
+                # A lift whose outward lift is left out must be left out too (prechecks).
+                sh = replace(sh, requires=new_index[sh.requires])
+            shipments.append(sh)
         return replace(
-            self, pdp=replace(self.pdp, shipments=shipments), lift_of=tuple(lift_indices)
+            self, pdp=replace(self.pdp, shipments=tuple(shipments)), lift_of=tuple(lift_indices)
         )
 
 
@@ -127,6 +134,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
         vehicles.append(PdpVehicle(None, None, (0, 0), time_window=(0, 0), key=""))
         driver_of.append(-1)
     shipments = []
+    lift_index = {lift.id: i for i, lift in enumerate(problem.lifts)}
     for lift in problem.lifts:
         p, q = index[LatLon(*lift.pickup)], index[LatLon(*lift.dropoff)]
         direct = int(matrix.duration_s[p, q])
@@ -151,6 +159,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
                 previous_vehicles=frozenset(vehicles_of.get(lift.published_driver_id or "", [])),
                 preferred_vehicles=frozenset(vehicles_of.get(lift.last_driver_id or "", [])),
                 planned_pickup=lift.published_pickup_s,
+                requires=None if lift.outbound_id is None else lift_index[lift.outbound_id],
                 key=lift.id,
             )
         )

@@ -44,6 +44,7 @@ class ViolationCause(StrEnum):
     BLOCKED_PAIR = "blocked_pair"
     PREFERENCE = "preference"  # driver lacks an attribute the resident needs
     PINNED = "pinned"
+    OUTBOUND_UNSERVED = "outbound_unserved"  # a return planned although its outbound is not
     SKILLS = "skills"  # generic problems: vehicle lacks a skill or is not allowed
     UNKNOWN_LIFT = "unknown_lift"
     UNKNOWN_DRIVER = "unknown_driver"
@@ -228,6 +229,15 @@ def validate_plan(
         for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
                 add(ViolationCause.SHIFT, None, did, f"{did} has two routes at the same time.")
+    for lid in served:
+        outbound = lifts[lid].outbound_id if lid in lifts else None
+        if outbound is not None and not served[outbound]:
+            add(
+                ViolationCause.OUTBOUND_UNSERVED,
+                lid,
+                None,
+                f"The return is planned but its outward lift {outbound!r} is not.",
+            )
     unserved = Counter(u.lift_id for u in result.unserved)
     for lid in set(served) | set(unserved):
         if served[lid] + unserved[lid] > 1:
@@ -333,6 +343,12 @@ def validate_pdp(p: PdpProblem, sol: PdpSolution) -> list[Violation]:
     for vi, n in used.items():
         if n > 1:
             out.append(Violation(ViolationCause.DUPLICATE, None, p.vehicles[vi].key, "Two routes."))
+    for s in count:
+        req = p.shipments[s].requires
+        if req is not None and not count[req]:
+            key = p.shipments[s].key or str(s)
+            detail = "Served although the shipment it requires is not."
+            out.append(Violation(ViolationCause.OUTBOUND_UNSERVED, key, None, detail))
     listed = Counter(sol.unserved)
     for s in range(len(p.shipments)):
         key = p.shipments[s].key or str(s)
