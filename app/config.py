@@ -64,6 +64,9 @@ class Config:
     BUREAU_HOURS = "Monday to Friday, 9am to 5pm"
     TIMEZONE = "Europe/London"
     PLAN_TIME_LIMIT_S = 20
+    # Search processes per plan; unset: 1 in the web process and `flask rota plan`, 2 on the
+    # RQ planning worker (issue 12).
+    PLAN_SEARCH_WORKERS: int | None = None
     # Logs: one JSON object a line ("json") or plain lines for a terminal ("text").
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"
@@ -107,6 +110,7 @@ class Config:
         "BUREAU_PHONE": ("BUREAU_PHONE", str),
         "BUREAU_HOURS": ("BUREAU_HOURS", str),
         "PLAN_TIME_LIMIT_S": ("PLAN_TIME_LIMIT_S", int),
+        "PLAN_SEARCH_WORKERS": ("PLAN_SEARCH_WORKERS", int),
         "LOG_FORMAT": ("LOG_FORMAT", str),
         "LOG_LEVEL": ("LOG_LEVEL", str),
         "PROXY_FIX": ("PROXY_FIX", int),

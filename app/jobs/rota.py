@@ -29,7 +29,9 @@ def _report(elapsed_s: float, limit_s: float) -> None:
 def plan_day_job(day_iso: str, actor_id: int | None = None) -> int:
     """Plan one day as a draft; returns the plan id (the job's result)."""
     day = dt.date.fromisoformat(day_iso)
-    summary = rota.plan_day(day, actor_id=actor_id, progress=_report)
+    # On RQ's planning worker the search has a core of its own for a second worker.
+    workers = rota.planning_workers(in_planning_worker=get_current_job() is not None)
+    summary = rota.plan_day(day, actor_id=actor_id, progress=_report, workers=workers)
     log.info(
         "planned %s: plan %s, %s of %s lifts", day, summary.plan_id, summary.served, summary.lifts
     )

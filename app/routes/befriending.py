@@ -71,9 +71,7 @@ def propose() -> Response:
     """Propose befrienders for everyone waiting."""
     now = now_utc()
     try:
-        run = befriending.propose_pairings(
-            actor_id=current_user.id, day=clock.today(now), now=now
-        )
+        run = befriending.propose_pairings(actor_id=current_user.id, day=clock.today(now), now=now)
     except DomainError as exc:
         return _refused(exc)
     flash(

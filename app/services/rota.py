@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,7 +36,6 @@ from app.optimizer.rota import solve_rota
 from app.optimizer.rota import validate_plan
 from app.optimizer.types import Driver
 from app.optimizer.types import Lift
-from app.optimizer.types import Problem
 from app.optimizer.types import RotaResult
 from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
@@ -175,10 +175,12 @@ def plan_day(
     time_limit_s: float | None = None,
     progress: Callable[[float, float], None] | None = None,
     travel: TravelTimes | None = None,
+    workers: int | None = None,
 ) -> PlanSummary:
     """Plan ``day`` as a draft: expand recurring lifts, solve, validate, store routes and reasons.
 
     A draft for the same day is replaced; a published plan stays until the new one is published.
+    ``workers`` search processes run (default :func:`planning_workers`).
     """
     started = dt.datetime.now(dt.UTC)
     expand_recurring(day)
@@ -219,21 +221,22 @@ def plan_day(
             )
         except (InvalidInput, InvalidProblem) as exc:
             left_out.append((row, "no_location", str(exc)))
+    lifts, orphaned = _returns_follow_outbound(rows, lifts)
     travel = travel or travel_times()
     limit = time_limit_s or float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
-    params = SolveParams(time_limit_s=limit)
+    params = SolveParams(time_limit_s=limit, workers=workers or planning_workers())
     if drivers:
         problem = build_problem(day, lifts, drivers)
-        result = _solve_keeping_returns_with_outbound(problem, travel, params, rows, progress)
-        violations = validate_plan(result[0], travel, result[1])
+        # One solve: "a return only with its outbound" is a rule of the model (issue 12).
+        solved = solve_rota(problem, travel, params, progress=progress)
+        violations = validate_plan(problem, travel, solved)
         if violations:
             log.error("plan for %s broke rules: %s", day, violations)
             msg = f"The plan for {day} broke {len(violations)} rules and was not saved."
             raise PlanNotValid(msg)
-        solved, orphaned = result[1], result[2]
     else:
         # Every driver is off (all declined, say): a plan of unserved lifts, not an error.
-        solved, orphaned = _nobody_free(lifts), {}
+        solved = _nobody_free(lifts)
     plan = _store(day, solved, rows, left_out, orphaned, based_on=published, actor_id=actor_id)
     elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
     plan.stats = {**solved.stats, "planning_s": round(elapsed, 2)}
@@ -272,38 +275,42 @@ def _nobody_free(lifts: list[Lift]) -> RotaResult:
     )
 
 
-def _solve_keeping_returns_with_outbound(
-    problem: Problem,
-    travel: TravelTimes,
-    params: SolveParams,
-    rows: list[LiftRequest],
-    progress: Callable[[float, float], None] | None,
-) -> tuple[Problem, RotaResult, dict[int, str]]:
-    """Solve; if a return leg is planned whose outward leg is not, drop it and solve again.
+def _returns_follow_outbound(
+    rows: list[LiftRequest], lifts: list[Lift]
+) -> tuple[list[Lift], dict[int, str]]:
+    """Tie each return leg to its outward lift: planned only with it (a rule of the model).
 
-    A driver must never be sent to collect someone from a place they were never taken to.
+    A return whose outward lift is open but cannot even be put to the solver (no location,
+    pinned to a driver not free) is left out now, with the reason ``outbound_unserved``; a
+    return whose outward lift is not open at all (done, cancelled) stands alone.
     """
-    result = solve_rota(problem, travel, params, progress=progress)
-    served = {s.lift_id for r in result.routes for s in r.stops if s.lift_id is not None}
+    by_id = {row.id: row for row in rows}
+    in_problem = {lift.id for lift in lifts}
+    kept: list[Lift] = []
     orphaned: dict[int, str] = {}
-    for row in rows:
-        if row.leg == LiftLeg.RETURN and str(row.id) in served:
-            outbound_id = row.outbound_id
-            outbound = next((r for r in rows if r.id == outbound_id), None)
-            if outbound is not None and str(outbound.id) not in served:
-                orphaned[row.id] = "outbound_unserved"
-    if not orphaned:
-        return problem, result, {}
-    kept = tuple(lift for lift in problem.lifts if int(lift.id) not in orphaned)
-    smaller = build_problem(
-        problem.day,
-        kept,
-        problem.drivers,
-        ride_factor=problem.ride_factor,
-        ride_extra_s=problem.ride_extra_s,
-    )
-    again = SolveParams(time_limit_s=max(2.0, params.time_limit_s / 2), seed=params.seed)
-    return smaller, solve_rota(smaller, travel, again, progress=progress), orphaned
+    for lift in lifts:
+        row = by_id[int(lift.id)]
+        outbound = row.outbound_id if row.leg == LiftLeg.RETURN else None
+        if outbound is None or outbound not in by_id:
+            kept.append(lift)
+        elif str(outbound) in in_problem:
+            kept.append(replace(lift, outbound_id=str(outbound)))
+        else:
+            orphaned[row.id] = "outbound_unserved"
+    return kept, orphaned
+
+
+def planning_workers(*, in_planning_worker: bool = False) -> int:
+    """How many search workers a plan uses: ``PLAN_SEARCH_WORKERS``, else 1 (2 in RQ's worker).
+
+    In the web process's background thread and ``flask rota plan`` the other core serves
+    requests; the RQ planning worker has a core to itself. The second search runs in a
+    spawned process, never a fork of one holding database or Redis connections.
+    """
+    configured = current_app.config.get("PLAN_SEARCH_WORKERS")
+    if configured:
+        return int(configured)
+    return 2 if in_planning_worker else 1
 
 
 def _store(

@@ -87,6 +87,39 @@ def test_return_is_left_out_when_its_outward_lift_cannot_be_planned(db):
     assert summary.served == 0
 
 
+def test_return_is_planned_with_its_outbound_in_one_solve(db):
+    """Outbound and return both fit: both are planned, in one solve (issue 12)."""
+    make_volunteer()
+    outbound = make_lift(day=TUESDAY)
+    back = _return_of(outbound, day=TUESDAY)
+    summary = rota.plan_day(TUESDAY, time_limit_s=1)
+    plan = db.session.get(Plan, summary.plan_id)
+    planned = {s.lift_id for r in plan.routes for s in r.stops if s.kind == StopKind.PICKUP}
+    assert planned == {outbound.id, back.id}
+    assert plan.unserved == []
+
+
+def test_return_of_an_outward_lift_without_a_place_is_left_out(db):
+    """An outward lift that cannot be put to the solver takes its return with it."""
+    make_volunteer()
+    outbound = make_lift(day=TUESDAY, pickup_lat=None, pickup_lon=None)
+    back = _return_of(outbound, day=TUESDAY, destination_lat=None, destination_lon=None)
+    back.destination_lat, back.destination_lon = VALENCE
+    db.session.commit()
+    summary = rota.plan_day(TUESDAY, time_limit_s=1)
+    reasons = {u.lift_id: u.reason for u in db.session.get(Plan, summary.plan_id).unserved}
+    assert reasons == {outbound.id: "no_location", back.id: "outbound_unserved"}
+
+
+def test_one_search_worker_in_the_web_process_and_two_on_the_planning_worker(app):
+    """The setting PLAN_SEARCH_WORKERS wins; unset, only RQ's planning worker uses two."""
+    with app.app_context():
+        assert rota.planning_workers() == 1
+        assert rota.planning_workers(in_planning_worker=True) == 2
+        app.config["PLAN_SEARCH_WORKERS"] = 1
+        assert rota.planning_workers(in_planning_worker=True) == 1
+
+
 def test_pinned_lift_stays_with_its_driver(db):
     """Staff pin a lift to a driver; the plan keeps it there."""
     near = make_volunteer(first_name="Near", lat=VALENCE[0], lon=VALENCE[1])
