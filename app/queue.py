@@ -251,6 +251,11 @@ def _start_thread(path: str, args: tuple[Any, ...], job_id: str) -> None:
     threading.Thread(target=context.run, args=(run,), name=job_id, daemon=True).start()
 
 
+def on_rq_worker() -> bool:
+    """Return whether the running code is a job on an RQ worker (not inline, not a thread)."""
+    return get_current_job() is not None
+
+
 def report_progress(fraction: float) -> None:
     """Record how far the running background job is (0-1), on RQ or on a thread."""
     fraction = round(min(1.0, max(0.0, fraction)), 2)

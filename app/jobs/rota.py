@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.jobs.context import job_context
 from app.queue import background_state
+from app.queue import on_rq_worker
 from app.queue import report_progress
 from app.queue import start_background
 from app.services import rota
@@ -30,7 +31,7 @@ def plan_day_job(day_iso: str, actor_id: int | None = None) -> int:
     """Plan one day as a draft; returns the plan id (the job's result)."""
     day = dt.date.fromisoformat(day_iso)
     # On RQ's planning worker the search has a core of its own for a second worker.
-    workers = rota.planning_workers(in_planning_worker=get_current_job() is not None)
+    workers = rota.planning_workers(in_planning_worker=on_rq_worker())
     summary = rota.plan_day(day, actor_id=actor_id, progress=_report, workers=workers)
     log.info(
         "planned %s: plan %s, %s of %s lifts", day, summary.plan_id, summary.served, summary.lifts
