@@ -22,6 +22,7 @@ from app.models import PlanRoute
 from app.models import PlanStatus
 from app.models import Volunteer
 from app.services import clock
+from app.services import plans
 from app.services.people import availability_on
 
 
@@ -45,6 +46,38 @@ class Glance:
     alerts_by_kind: dict[str, int] = field(default_factory=dict)
     recent_alerts: list[Alert] = field(default_factory=list)
     dbs_expiring_people: list[Volunteer] = field(default_factory=list)
+    # Counted against the current plan, draft or published (issue 10: a draft that planned all
+    # 38 lifts read "38 requested, not planned / 0 planned").
+    lifts: LiftCounts = field(default_factory=lambda: LiftCounts(0, 0, 0))
+    freshness: plans.Freshness = field(default_factory=plans.Freshness)
+
+
+@dataclass(frozen=True)
+class LiftCounts:
+    """Tomorrow's open lift legs as the current plan has them."""
+
+    planned: int  # on a route of the plan
+    unserved: int  # the plan could not serve them
+    not_planned: int  # booked since the plan was made, or no plan yet
+
+
+def _lifts_against(plan: Plan | None, day: dt.date) -> LiftCounts:
+    """Count ``day``'s open lift legs as planned, unserved or not planned by ``plan``."""
+    open_ids = set(
+        db.session.scalars(
+            sa.select(LiftRequest.id).where(
+                LiftRequest.day == day, LiftRequest.status.in_(plans.OPEN_STATUSES)
+            )
+        )
+    )
+    if plan is None:
+        return LiftCounts(planned=0, unserved=0, not_planned=len(open_ids))
+    on_routes, unserved = plans.planned_lift_ids(plan.id)
+    return LiftCounts(
+        planned=len(open_ids & on_routes),
+        unserved=len(open_ids & unserved),
+        not_planned=len(open_ids - on_routes - unserved),
+    )
 
 
 def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
@@ -67,12 +100,8 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
         .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
     ).all()
     available = sum(1 for v in drivers if v.dbs_valid_on(day) and availability_on(v, day))
-    plan = db.session.scalar(
-        sa.select(Plan)
-        .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
-        .order_by((Plan.status == PlanStatus.PUBLISHED).desc(), Plan.id.desc())
-        .limit(1)
-    )
+    plan = plans.current_plan(day)
+    lifts = _lifts_against(plan, day)
     responses: dict[str, int] = {}
     if plan is not None and plan.status == PlanStatus.PUBLISHED:
         for response, n in db.session.execute(
@@ -147,6 +176,8 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
         drivers_waiting=responses.get(DriverResponse.PENDING.value, 0)
         + responses.get(DriverResponse.NO_REPLY.value, 0),
         plan_status=plan.status.value if plan is not None else None,
+        lifts=lifts,
+        freshness=plans.freshness(plan) if plan is not None else plans.Freshness(),
         alerts_by_kind=alerts_by_kind,
         recent_alerts=recent_alerts,
         dbs_expiring_people=expiring,

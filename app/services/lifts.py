@@ -29,7 +29,6 @@ from app.models import RecurringLift
 from app.models import Resident
 from app.models import Venue
 from app.models import Volunteer
-from app.models.base import now_utc
 from app.models.enums import Mobility
 from app.services import clock
 from app.services import plans
@@ -441,7 +440,7 @@ def cancel_lift(
     if not lift.is_open:
         msg = f"This lift is already {lift.status.value.replace('_', ' ')}."
         raise Conflict(msg)
-    now = now or now_utc()
+    now = now or clock.utcnow()
     legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
     queued = drop_lifts(legs, by=DroppedBy.STAFF, reason=reason or "cancelled", now=now)
     _audit_outcome(lift, actor_id)

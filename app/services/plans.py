@@ -135,6 +135,10 @@ class Freshness:
         joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         return f"{joined} since this plan was made"
 
+    def describe(self) -> str:
+        """Everything that makes the plan stale, in one sentence without its full stop."""
+        return "; ".join([self.summary(), *self.reasons] if self.summary() else self.reasons)
+
 
 def planned_lift_ids(plan_id: int) -> tuple[set[int], set[int]]:
     """The lifts a plan covers: (on its routes, left unserved)."""

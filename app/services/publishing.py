@@ -237,8 +237,7 @@ def publish_plan(
     fresh = plans.freshness(plan)
     if fresh.dropped or fresh.reasons:
         # Publishing would text a driver a lift that was dropped, or a route they declined.
-        why = "; ".join([*fresh.reasons, fresh.summary()] if fresh.dropped else fresh.reasons)
-        msg = f"Plan the day again before publishing: {why}."
+        msg = f"Plan the day again before publishing: {fresh.describe()}."
         raise Conflict(msg)
     previous = published_plan(plan.day)
     queued: list[Message] = []

@@ -22,6 +22,7 @@ from app.models import Activity
 from app.models import DriverResponse
 from app.models import LiftLeg
 from app.models import LiftRequest
+from app.models import LiftStatus
 from app.models import Mobility
 from app.models import Plan
 from app.models import PlanRoute
@@ -32,6 +33,7 @@ from app.models import StopKind
 from app.models import UnservedLift
 from app.models import Volunteer
 from app.services import clock
+from app.services import plans
 from app.services.people import availability_on
 from app.services.rota import FIXES
 
@@ -99,6 +101,7 @@ class StopView:
     notes: str
     pinned: bool
     leg: str
+    dropped: str = ""  # "cancelled" when the lift was dropped after this plan was made
 
     @property
     def time(self) -> str:
@@ -155,6 +158,7 @@ class DayView:
     day: dt.date
     plan: Plan | None
     published: Plan | None
+    freshness: plans.Freshness
     routes: tuple[RouteView, ...]
     unserved: tuple[UnservedView, ...]
     timeline_start_s: int
@@ -166,7 +170,8 @@ class DayView:
 
     @property
     def needs_replan(self) -> bool:
-        return bool(self.plan is not None and (self.plan.stats or {}).get("needs_replan"))
+        """True when lifts were added, changed or dropped since the plan, or a driver declined."""
+        return self.freshness.stale
 
     @property
     def responses(self) -> dict[str, int]:
@@ -261,6 +266,7 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
             PlanStop.lon,
             LiftRequest.id.label("lift_id"),
             LiftRequest.leg,
+            LiftRequest.status,
             LiftRequest.mobility,
             LiftRequest.escort,
             LiftRequest.notes,
@@ -317,6 +323,7 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
                 notes=(row.notes or "") if lifted else "",
                 pinned=row.pinned_volunteer_id is not None,
                 leg=LiftLeg(row.leg).value if lifted else "",
+                dropped=_dropped(row.status) if lifted else "",
             )
         )
     views = [
@@ -337,6 +344,12 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
     ]
     views.sort(key=lambda v: (v.start_s, v.driver_name.split(" ")[-1]))
     return tuple(views)
+
+
+def _dropped(status: str) -> str:
+    """How a stop whose lift was dropped since the plan reads on the rota ("" when it stands)."""
+    status = LiftStatus(status)
+    return status.value.replace("_", " ") if status in plans.DROPPED_STATUSES else ""
 
 
 def _unserved(plan: Plan) -> tuple[UnservedView, ...]:
@@ -360,22 +373,11 @@ def _unserved(plan: Plan) -> tuple[UnservedView, ...]:
 
 
 def day_view(day: dt.date, *, plan_id: int | None = None) -> DayView:
-    """The newest draft (else the published plan) of ``day``, or ``plan_id`` if given."""
-    published_id = db.session.scalar(
-        sa.select(Plan.id)
-        .where(Plan.day == day, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.id.desc())
-        .limit(1)
-    )
+    """``day``'s current plan (as :func:`plans.current_plan_id` decides), or ``plan_id``."""
+    published = plans.published_plan(day)
     if plan_id is None:
-        plan_id = db.session.scalar(
-            sa.select(Plan.id)
-            .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
-            .order_by(Plan.id.desc())
-            .limit(1)
-        )
+        plan_id = plans.current_plan_id(day)
     plan = _plan_query(plan_id) if plan_id is not None else None
-    published = db.session.get(Plan, published_id) if published_id is not None else None
     routes = _route_rows(PlanRoute.plan_id == plan.id) if plan is not None else ()
     unserved = _unserved(plan) if plan is not None else ()
     busy = [r for r in routes if r.lifts]
@@ -393,6 +395,7 @@ def day_view(day: dt.date, *, plan_id: int | None = None) -> DayView:
         day=day,
         plan=plan,
         published=published,
+        freshness=plans.freshness(plan) if plan is not None else plans.Freshness(),
         routes=routes,
         unserved=unserved,
         timeline_start_s=start,
