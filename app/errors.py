@@ -36,5 +36,15 @@ class NotAllowed(DomainError, PermissionError):
     status_code = 403
 
 
+class TooManyAttempts(DomainError):
+    """Too many failures from here or for this account: wait (429 with Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class UnsafeSettings(RuntimeError):
     """Settings the app refuses to start with (a built-in SECRET_KEY in production)."""

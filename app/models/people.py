@@ -32,6 +32,9 @@ class StaffUser(UserMixin, TimestampMixin, Base):
     role: Mapped[StaffRole] = mapped_column(enum_type(StaffRole, "staff_role"))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[dt.datetime | None]
+    # Part of every session and remember-me cookie; bumped at sign-out, password change and
+    # disable, so every cookie issued before stops working (issue 11).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
@@ -92,6 +95,9 @@ class Resident(LocatedMixin, TimestampMixin, Base):
     )
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # An admin allows staff to practise on this real person's number in the SMS simulator
+    # (issue 11; otherwise it acts only on the reserved drama numbers).
+    simulator_training: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @property
     def full_name(self) -> str:
@@ -136,6 +142,9 @@ class Volunteer(LocatedMixin, TimestampMixin, Base):
     opted_out_at: Mapped[dt.datetime | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # An admin allows staff to practise on this real person's number in the SMS simulator
+    # (issue 11; otherwise it acts only on the reserved drama numbers).
+    simulator_training: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     weekly: Mapped[list[WeeklyAvailability]] = relationship(
         back_populates="volunteer",

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to ``app``."""
+    from app.routes import admin
     from app.routes import assets
     from app.routes import auth
     from app.routes import befriending
@@ -21,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import sms
 
     for module in (
+        admin,
         assets,
         auth,
         befriending,

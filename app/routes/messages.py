@@ -8,6 +8,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -15,7 +16,6 @@ from wtforms import StringField
 from wtforms import TextAreaField
 
 from app.errors import DomainError
-from app.errors import InvalidInput
 from app.models import MessageStatus
 from app.models import Resident
 from app.models import Volunteer
@@ -23,9 +23,9 @@ from app.routes.access import editor_required
 from app.routes.forms import show_error
 from app.services import message_log
 from app.services import people
-from app.services.conversations import handle_inbound
 from app.services.input_rules import parse_id
 from app.services.phones import normalise_phone
+from app.services.simulator import simulate_text
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -67,19 +67,14 @@ def index() -> str:
 @bp.route("/simulator", methods=["GET", "POST"])
 @editor_required
 def simulator() -> str | Response:
-    """Send a pretend text from a resident or driver, for training and demos."""
+    """Send a pretend text from a drama number or a person marked for training (audited)."""
     form = SimulatorForm()
     if request.method == "GET" and request.args.get("phone"):
         form.phone.data = request.args["phone"]
     if form.validate_on_submit():
         try:
             phone = normalise_phone(form.phone.data or "")
-            body = (form.body.data or "").strip()
-            if not body:
-                msg = "Type the text they send."
-                raise InvalidInput(msg, field="body")
-            # The same pipeline as Twilio's webhook (routes/sms.py), marked simulated.
-            handle_inbound(phone, body, None, simulated=True)
+            simulate_text(phone, form.body.data or "", actor_id=current_user.id)
         except DomainError as exc:
             show_error(form, exc)
         else:

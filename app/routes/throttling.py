@@ -28,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def client_address() -> str:
-    """The caller's address (the proxy's view of it when ``PROXY_COUNT`` is set)."""
+    """The caller's address (the proxy's view of it when ``PROXY_FIX`` is set)."""
     return request.remote_addr or "unknown"
 
 

@@ -73,7 +73,7 @@ SKIP = {
 def _seed() -> dict[str, int]:
     add_postcode()
     add_postcode("RM10 9QS", *DAGENHAM, ward_code="E05014054", ward_name="Alibon")
-    create_user("admin@bureau.example", "Ada Admin", PASSWORD, "admin")
+    admin = create_user("admin@bureau.example", "Ada Admin", PASSWORD, "admin")
     driver = make_volunteer(first_name="Dana", last_name=PLANTED, phone="+447700900501")
     resident = make_resident(first_name="Walt", last_name=PLANTED, phone="+447700900601")
     venue = make_venue(name=PLANTED)
@@ -106,6 +106,7 @@ def _seed() -> dict[str, int]:
         "service_id": service.id,
         "route_id": route.id,
         "second_volunteer_id": second.id,
+        "user_id": admin.id,
     }
 
 

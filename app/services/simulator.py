@@ -1,0 +1,89 @@
+"""The SMS simulator's rule: whose texts staff may pretend to send, and a record of every use.
+
+Found by testing (issue 11): simulating a resident's texts cancelled a real lift, texted the
+real driver and opted the resident out of all texts, with no record of which staff member did
+it. Now the simulator acts only on Ofcom's numbers reserved for drama (07700 900000 to
+07700 900999, which the demo borough and the tests use) or on a real person an admin has
+marked for training, and each use is in the audit log with the staff member.
+"""
+
+from __future__ import annotations
+
+from app.errors import InvalidInput
+from app.errors import NotAllowed
+from app.extensions import db
+from app.models import Message
+from app.models import Resident
+from app.models import Volunteer
+from app.services.audit import record_change
+from app.services.conversations import InboundResult
+from app.services.conversations import handle_inbound
+from app.services.messaging import find_person
+from app.services.people import get_resident
+from app.services.people import get_volunteer
+from app.services.phones import normalise_phone
+
+# Ofcom's range for TV, radio and training: 07700 900000 to 07700 900999.
+DRAMA_PREFIX = "+447700900"
+
+
+def is_drama_number(phone: str) -> bool:
+    """True for an E.164 number in Ofcom's drama range (no real person has one)."""
+    return phone.startswith(DRAMA_PREFIX) and len(phone) == len(DRAMA_PREFIX) + 3
+
+
+def why_not_simulate(phone: str) -> str | None:
+    """Why the simulator may not act on ``phone`` (E.164), or None when it may."""
+    if is_drama_number(phone):
+        return None
+    person = find_person(phone)
+    if person is not None and person.simulator_training:
+        return None
+    return (
+        "The simulator acts only on the numbers reserved for drama (07700 900000 to "
+        "07700 900999) or on someone an admin has marked for training, so that practice "
+        "never cancels a real lift or texts a real driver."
+    )
+
+
+def simulate_text(raw_phone: str, body: str, *, actor_id: int) -> InboundResult:
+    """Pretend ``raw_phone`` sent ``body``: the inbound pipeline, marked simulated, audited."""
+    phone = normalise_phone(raw_phone)
+    body = body.strip()
+    if not body:
+        msg = "Type the text they send."
+        raise InvalidInput(msg, field="body")
+    refusal = why_not_simulate(phone)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    # The same pipeline as Twilio's webhook (routes/sms.py), marked simulated.
+    result = handle_inbound(phone, body, None, simulated=True)
+    inbound = db.session.get(Message, result.message_id) if result.message_id else None
+    if inbound is not None:
+        record_change(actor_id=actor_id, action="simulate_text", entity=inbound)
+        db.session.commit()
+    return result
+
+
+def set_simulator_training(
+    kind: str, person_id: int, allowed: bool, *, actor_id: int
+) -> Resident | Volunteer:
+    """Mark (or unmark) a real resident or volunteer as one staff may practise on."""
+    person: Resident | Volunteer
+    if kind == "resident":
+        person = get_resident(person_id)
+    elif kind == "volunteer":
+        person = get_volunteer(person_id)
+    else:
+        msg = "Choose a resident or a volunteer."
+        raise InvalidInput(msg)
+    if person.simulator_training != allowed:
+        record_change(
+            actor_id=actor_id,
+            action="simulator_training",
+            entity=person,
+            changes={"simulator_training": (person.simulator_training, allowed)},
+        )
+        person.simulator_training = allowed
+        db.session.commit()
+    return person

@@ -1,0 +1,79 @@
+"""The SMS simulator acts on real people only when an admin allows it, and is audited (issue 11).
+
+Found by testing: simulating a resident's texts cancelled a real lift, texted the real driver
+and opted the resident out of all texts, with no record of which staff member did it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import AuditLog
+from app.models import Message
+from app.models import Resident
+from app.services.auth import create_user
+from app.services.simulator import is_drama_number
+from tests.conftest import PASSWORD
+from tests.factories import make_resident
+
+REAL = "+447911123456"
+
+
+def _simulate(client: FlaskClient, phone: str, body: str) -> str:
+    with client.application.app_context():
+        response = client.post("/messages/simulator", data={"phone": phone, "body": body})
+        return response.get_data(as_text=True)
+
+
+def _signed_in(app: Flask, role: str) -> FlaskClient:
+    client = app.test_client()
+    create_user(f"{role}@bureau.example", role.capitalize(), PASSWORD, role)
+    with app.app_context():
+        client.post("/login", data={"email": f"{role}@bureau.example", "password": PASSWORD})
+    return client
+
+
+def test_a_real_persons_number_is_refused(app: Flask) -> None:
+    """STOP from a real resident's number: refused in words; nothing stored, nobody opted out."""
+    resident = make_resident(phone=REAL, sms_consent=True)
+    coordinator = _signed_in(app, "coordinator")
+    page = _simulate(coordinator, "07911 123456", "STOP")
+    assert "only on the numbers reserved for drama" in page
+    db.session.expire_all()
+    assert db.session.get(Resident, resident.id).opted_out_at is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+
+
+def test_drama_numbers_work_and_every_use_is_audited(app: Flask) -> None:
+    """A drama number goes through, and the audit log names the staff member."""
+    make_resident(phone="+447700900123")
+    coordinator = _signed_in(app, "coordinator")
+    _simulate(coordinator, "07700 900123", "HELP")
+    inbound = db.session.scalar(sa.select(Message).where(Message.direction == "inbound"))
+    assert inbound is not None and inbound.simulated
+    audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "simulate_text"))
+    assert audit is not None and audit.entity_id == inbound.id
+    assert audit.staff_user is not None and audit.staff_user.email == "coordinator@bureau.example"
+    assert is_drama_number("+447700900000") and is_drama_number("+447700900999")
+    assert not is_drama_number("+447700901000") and not is_drama_number(REAL)
+
+
+def test_an_admin_marks_a_real_person_for_training(app: Flask) -> None:
+    """Once an admin allows it on the person's page, staff may practise on that number."""
+    resident = make_resident(phone=REAL, first_name="Trina")
+    admin = _signed_in(app, "admin")
+    coordinator = _signed_in(app, "coordinator")
+    with app.app_context():
+        refused = coordinator.post(f"/admin/training/resident/{resident.id}", data={"allowed": "1"})
+    assert refused.status_code == 403
+    with app.app_context():
+        page = admin.get(f"/people/residents/{resident.id}").get_data(as_text=True)
+        assert "Allow in the SMS simulator (training)" in page
+        admin.post(f"/admin/training/resident/{resident.id}", data={"allowed": "1"})
+    _simulate(coordinator, REAL, "HELP")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) >= 1
+    marked = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "simulator_training"))
+    assert marked is not None and marked.staff_user.email == "admin@bureau.example"
