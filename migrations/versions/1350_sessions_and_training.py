@@ -1,6 +1,6 @@
 """staff session versions; people marked for simulator training (issue 11)
 
-Revision ID: 1350_session_version_and_training
+Revision ID: 1350_sessions_and_training
 Revises: 1312_drop_lift_seats
 Create Date: 2026-12-02 13:50:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1350_session_version_and_training'
+revision = '1350_sessions_and_training'
 down_revision = '1312_drop_lift_seats'
 branch_labels = None
 depends_on = None
