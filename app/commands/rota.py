@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.errors import DomainError
 from app.services import rota
+from app.services import unserved as unserved_words
 
 rota_cli = AppGroup("rota", help="The daily rota.")
 
@@ -31,4 +32,7 @@ def plan(day: dt.datetime, time_limit: float | None) -> None:
         plan_row = rota.get_plan(summary.plan_id)
         click.echo(f"{summary.unserved} lifts could not be planned:")
         for u in plan_row.unserved:
-            click.echo(f"  lift {u.lift_id}: {u.reason.replace('_', ' ')} — {u.detail}")
+            words = unserved_words.words_for(u.reason)
+            to = u.lift.destination_address or u.lift.destination_postcode or "the destination"
+            click.echo(f"  {u.lift.resident.full_name}, to {to}: {words.text}")
+            click.echo(f"    {u.detail} {words.fix}")

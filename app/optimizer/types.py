@@ -613,11 +613,16 @@ class PlannedRoute:
 
 @dataclass(frozen=True, slots=True)
 class Unserved:
-    """A lift left out of the plan, with the reason staff see."""
+    """A lift left out of the plan, with the reason staff see.
+
+    ``detail`` is a sentence without ids; ``driver_ids`` are the drivers it is about (the pinned
+    driver, or those who could do the lift alone), for the caller to name.
+    """
 
     lift_id: str
     reason: UnservedReason
     detail: str
+    driver_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

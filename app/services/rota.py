@@ -42,6 +42,7 @@ from app.optimizer.types import Status
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
 from app.services import plans
+from app.services import unserved as unserved_words
 from app.services.audit import record_change
 from app.services.lifts import expand_recurring
 from app.services.optimizer_mapping import build_problem
@@ -54,21 +55,6 @@ from app.services.roads import travel_times_from_config
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = plans.OPEN_STATUSES
-
-# What a coordinator can do about each reason the solver gives (issue 7 shows these).
-FIXES = {
-    "window_impossible_alone": "Widen the pickup window or the arrival time.",
-    "exceeds_max_ride_time_alone": "Check the addresses; the trip is longer than the ride limit.",
-    "no_driver_with_valid_dbs": "Renew a driver's DBS check.",
-    "no_vehicle_large_enough": "Find a driver with more seats, or split the party.",
-    "no_accessible_vehicle": "Ask a driver with a wheelchair-accessible car to cover this day.",
-    "no_driver_matching_preferences": "Ask a driver who matches the resident's preference.",
-    "pinned_driver_unable": "Unpin the lift or change the pinned driver's hours.",
-    "no_driver_available": "Ask a driver to add hours on this day.",
-    "drivers_busy": "Ask one more driver to help at this time, or move the time.",
-    "outbound_unserved": "Plan the outward lift first; the return depends on it.",
-}
-
 
 class PlanNotValid(RuntimeError):
     """The solver's plan broke a rule; it is not saved (a bug to report, never shown as a rota)."""
@@ -220,7 +206,7 @@ def plan_day(
                 )
             )
         except (InvalidInput, InvalidProblem) as exc:
-            left_out.append((row, "no_location", str(exc)))
+            left_out.append((row, unserved_words.NO_LOCATION, str(exc)))
     lifts, orphaned = _returns_follow_outbound(rows, lifts)
     travel = travel or travel_times()
     limit = time_limit_s or float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
@@ -260,7 +246,7 @@ def _cannot_plan(row: LiftRequest, free: set[str], day: dt.date) -> tuple[str, s
     if pinned is None or str(pinned.id) in free:
         return None
     detail = f"{pinned.full_name} is not free to drive on {day:%A %-d %B}; unpin the lift or "
-    return "pinned_driver_unable", detail + "change their hours."
+    return UnservedReason.PINNED_DRIVER_UNABLE.value, detail + "change their hours."
 
 
 def _nobody_free(lifts: list[Lift]) -> RotaResult:
@@ -296,7 +282,7 @@ def _returns_follow_outbound(
         elif str(outbound) in in_problem:
             kept.append(replace(lift, outbound_id=str(outbound)))
         else:
-            orphaned[row.id] = "outbound_unserved"
+            orphaned[row.id] = unserved_words.OUTBOUND_UNSERVED
     return kept, orphaned
 
 
@@ -366,13 +352,14 @@ def _store(
                     load_wheelchairs=stop.load_wheelchairs,
                 )
             )
+    lifts_by_id = {str(row.id): row for row in rows}
     for unserved in result.unserved:
         db.session.add(
             UnservedLift(
                 plan_id=plan.id,
                 lift_id=int(unserved.lift_id),
                 reason=unserved.reason.value,
-                detail=unserved.detail[:500],
+                detail=unserved_words.explain(unserved, lifts_by_id.get(unserved.lift_id))[:500],
             )
         )
     for row, reason, detail in left_out:
@@ -384,7 +371,7 @@ def _store(
             UnservedLift(
                 plan_id=plan.id,
                 lift_id=lift_id,
-                reason="outbound_unserved",
+                reason=unserved_words.OUTBOUND_UNSERVED,
                 detail="The outward lift could not be planned, so the return is left out too.",
             )
         )

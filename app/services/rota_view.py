@@ -34,8 +34,8 @@ from app.models import UnservedLift
 from app.models import Volunteer
 from app.services import clock
 from app.services import plans
+from app.services import unserved as unserved_words
 from app.services.people import availability_on
-from app.services.rota import FIXES
 
 # Distinguishable on screen and for the common colour-blindnesses (Okabe-Ito, then Tol).
 PALETTE = (
@@ -52,18 +52,6 @@ PALETTE = (
     "#44AA99",
     "#999933",
 )
-REASON_TEXT = {
-    "window_impossible_alone": "The time asked for cannot be met, even by a driver on their own.",
-    "exceeds_max_ride_time_alone": "The trip is longer than the ride-time limit, even alone.",
-    "no_driver_with_valid_dbs": "No driver with a valid DBS check is free.",
-    "no_vehicle_large_enough": "No car has enough seats for the party.",
-    "no_accessible_vehicle": "No wheelchair-accessible car is free.",
-    "no_driver_matching_preferences": "No free driver matches the resident's preferences.",
-    "pinned_driver_unable": "The driver it is pinned to cannot take it.",
-    "no_driver_available": "No driver is free at that time.",
-    "drivers_busy": "Every free driver is busy with other lifts then.",
-    "outbound_unserved": "The outward lift could not be planned, so the return is not either.",
-}
 SECONDS_PER_DAY = 24 * 3600
 
 
@@ -364,9 +352,9 @@ def _unserved(plan: Plan) -> tuple[UnservedView, ...]:
         UnservedView(
             lift=u.lift,
             reason=u.reason,
-            reason_text=REASON_TEXT.get(u.reason, u.reason.replace("_", " ").capitalize() + "."),
+            reason_text=unserved_words.words_for(u.reason).text,
             detail=u.detail,
-            fix=FIXES.get(u.reason, "Look at the lift's times and the drivers free that day."),
+            fix=unserved_words.words_for(u.reason).fix,
         )
         for u in rows
     )

@@ -15,6 +15,7 @@ from app.models import Plan
 from app.models import PlanStatus
 from app.models import StopKind
 from app.services import rota
+from app.services import unserved as unserved_words
 from tests.factories import DAGENHAM
 from tests.factories import VALENCE
 from tests.factories import make_lift
@@ -71,7 +72,7 @@ def test_wheelchair_user_without_an_accessible_car_is_unserved_with_the_reason(d
     plan = db.session.get(Plan, summary.plan_id)
     (unserved,) = plan.unserved
     assert (unserved.lift_id, unserved.reason) == (lift.id, "no_accessible_vehicle")
-    assert unserved.reason in rota.FIXES
+    assert unserved.reason in unserved_words.REASONS
     assert plan.routes == []
 
 
@@ -165,7 +166,7 @@ def test_cli_plans_a_day(runner, db):
     result = runner.invoke(args=["rota", "plan", "--date", "2026-12-01", "--time-limit", "1"])
     assert result.exit_code == 0, result.output
     assert "1 of 2 lifts planned with 1 drivers" in result.output
-    assert "no accessible vehicle" in result.output
+    assert "No wheelchair-accessible car is free." in result.output
 
 
 def test_replanning_a_published_day_keeps_what_people_were_told(db):

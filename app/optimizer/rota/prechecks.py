@@ -76,8 +76,13 @@ def _rule_reason(problem: Problem, lift: Lift) -> Unserved | None:
     if lift.pinned_driver_id is not None and not any(
         d.id == lift.pinned_driver_id for d in drivers
     ):
-        detail = f"The pinned driver {lift.pinned_driver_id!r} cannot take this lift."
-        return Unserved(lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail)
+        detail = (
+            "The pinned driver cannot take this lift (DBS check, seats, wheelchair space or "
+            "the resident's preferences)."
+        )
+        return Unserved(
+            lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail, (lift.pinned_driver_id,)
+        )
     return None
 
 
@@ -107,11 +112,10 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
         if any(alone_feasible(pdp, s, v, timer) for v in allowed):
             continue
         if lift.pinned_driver_id is not None:
-            detail = (
-                f"The pinned driver {lift.pinned_driver_id!r} is not free long enough to do "
-                "this lift, even alone."
+            detail = "The pinned driver is not free long enough to do this lift, even alone."
+            out[s] = Unserved(
+                lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail, (lift.pinned_driver_id,)
             )
-            out[s] = Unserved(lift.id, UnservedReason.PINNED_DRIVER_UNABLE, detail)
             continue
         drivers = {model.driver_of[v] for v in allowed}
         detail = (
@@ -156,12 +160,11 @@ def diagnose(model: RotaModel, s: int, unserved: frozenset[int] = frozenset()) -
             if alone_feasible(model.pdp, s, v, timer)
         }
     )
-    shown = ", ".join(drivers[:5]) + (" ..." if len(drivers) > 5 else "")
     detail = (
-        f"{len(drivers)} driver(s) could do this lift alone ({shown}), but their time is "
-        "taken by other lifts of equal or higher priority."
+        f"{len(drivers)} driver(s) could do this lift alone, but their time is taken by other "
+        "lifts of equal or higher priority."
     )
-    return Unserved(lift.id, UnservedReason.DRIVERS_BUSY, detail)
+    return Unserved(lift.id, UnservedReason.DRIVERS_BUSY, detail, tuple(drivers))
 
 
 __all__ = ["compatible", "diagnose", "precheck"]
