@@ -20,8 +20,8 @@ from app.models import Volunteer
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
 
-# Reasons the services give before or after solving (not the optimizer's own).
-OUTBOUND_UNSERVED = "outbound_unserved"
+OUTBOUND_UNSERVED = UnservedReason.OUTBOUND_UNSERVED.value
+# A reason the services give before solving (not the optimizer's own).
 NO_LOCATION = "no_location"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.models import Gender
+from app.models import LiftLeg
 from app.models import Mobility
 from app.models import Plan
 from app.optimizer.types import Unserved
@@ -93,3 +94,34 @@ def test_flask_rota_plan_names_the_resident_not_the_lift_id(app, db):
     assert "Ask a driver with a wheelchair-accessible car to cover this day." in result.output
     assert f"lift {lift.id}" not in result.output
     assert db.session.query(Plan).count() == 1
+
+
+def test_a_return_left_out_with_its_outward_lift_shows_no_lift_id(db):
+    """The return's reason says the outward lift is not planned, without the lift's number."""
+    make_volunteer()
+    joan = make_resident(first_name="Joan")
+    # Picked up at 9:00 to arrive by 9:01: impossible, so the lift home is left out too.
+    out = make_lift(
+        joan,
+        day=TUESDAY,
+        pickup_earliest=dt.time(9),
+        pickup_latest=dt.time(9),
+        arrive_by=dt.time(9, 1),
+    )
+    make_lift(
+        joan,
+        day=TUESDAY,
+        leg=LiftLeg.RETURN,
+        outbound_id=out.id,
+        pickup_lat=out.destination_lat,
+        pickup_lon=out.destination_lon,
+        destination_lat=out.pickup_lat,
+        destination_lon=out.pickup_lon,
+        arrive_by=None,
+        pickup_earliest=dt.time(12),
+        pickup_latest=dt.time(12, 30),
+    )
+    plan = rota.get_plan(rota.plan_day(TUESDAY, time_limit_s=1).plan_id)
+    reasons = {row.reason: row.detail for row in plan.unserved}
+    assert set(reasons) == {"window_impossible_alone", "outbound_unserved"}
+    assert not any(ch.isdigit() for ch in reasons["outbound_unserved"]), reasons

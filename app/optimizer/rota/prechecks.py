@@ -136,8 +136,8 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
 def _outbound_unserved(model: RotaModel, s: int) -> Unserved:
     lift = model.problem.lifts[model.lift_of[s]]
     detail = (
-        f"The outward lift {lift.outbound_id} is not planned, so this return is not either: "
-        "nobody is collected from a place they were never taken to."
+        "The outward lift is not planned, so this return is not either: nobody is collected "
+        "from a place they were never taken to."
     )
     return Unserved(lift.id, UnservedReason.OUTBOUND_UNSERVED, detail)
 
