@@ -52,6 +52,14 @@ class DaySpec:
         Lifts pinned to a driver, blocked resident-driver pairs, drivers whose DBS lapsed.
     n_venues
         Number of activity venues and surgeries.
+    shift_hours
+        When set, every availability window lasts this many hours and falls in the morning,
+        the middle of the day or the afternoon (a real bureau's volunteers: only some work
+        each part of the day); ``None`` keeps the full/morning/afternoon/split mix.
+    drive_hours
+        Daily driving limits drawn from (hours).
+    window_minutes
+        Widths of the residents' windows are drawn between these (minutes).
     """
 
     n_lifts: int = 200
@@ -67,6 +75,28 @@ class DaySpec:
     n_blocked: int = 4
     n_lapsed_dbs: int = 2
     n_venues: int = 15
+    shift_hours: float | None = None
+    drive_hours: tuple[int, ...] = (4, 5, 6)
+    window_minutes: tuple[int, int] = (25, 25)
+
+    @classmethod
+    def real_day(cls, n_lifts: int = 200, n_drivers: int = 40) -> DaySpec:
+        """Return a day as hard as a real one (issue 12).
+
+        Drivers give 4 hours in one part of the day and drive at most 4 hours; about 15 % of
+        residents use a wheelchair and one car in six takes one; one in five has an escort;
+        windows are 15 to 30 minutes wide; the house's maximum ride time applies.
+        """
+        return cls(
+            n_lifts=n_lifts,
+            n_drivers=n_drivers,
+            wheelchair_share=0.15,
+            escort_share=0.2,
+            accessible_share=1 / 6,
+            shift_hours=4.0,
+            drive_hours=(4,),
+            window_minutes=(15, 30),
+        )
 
 
 def _points(rng: np.random.Generator, n: int, bbox: tuple[float, ...]) -> list[LatLon]:
@@ -121,13 +151,17 @@ def generate_day(
 
     drivers = []
     for i in range(spec.n_drivers):
-        shape = rng.choice(["full", "morning", "afternoon", "split"], p=[0.4, 0.25, 0.2, 0.15])
-        windows = {
-            "full": (TimeWindow(8 * _H + 30 * _M, 17 * _H + 30 * _M),),
-            "morning": (TimeWindow(8 * _H, 13 * _H),),
-            "afternoon": (TimeWindow(12 * _H, 18 * _H),),
-            "split": (TimeWindow(8 * _H, 11 * _H + 30 * _M), TimeWindow(14 * _H, 17 * _H)),
-        }[str(shape)]
+        if spec.shift_hours is None:
+            shape = rng.choice(["full", "morning", "afternoon", "split"], p=[0.4, 0.25, 0.2, 0.15])
+            windows = {
+                "full": (TimeWindow(8 * _H + 30 * _M, 17 * _H + 30 * _M),),
+                "morning": (TimeWindow(8 * _H, 13 * _H),),
+                "afternoon": (TimeWindow(12 * _H, 18 * _H),),
+                "split": (TimeWindow(8 * _H, 11 * _H + 30 * _M), TimeWindow(14 * _H, 17 * _H)),
+            }[str(shape)]
+        else:
+            begin = int(rng.choice([8 * _H, 8 * _H + 30 * _M, 10 * _H + 30 * _M, 12 * _H, 14 * _H]))
+            windows = (TimeWindow(begin, begin + int(spec.shift_hours * _H)),)
         lapsed = i < spec.n_lapsed_dbs
         drivers.append(
             Driver(
@@ -138,7 +172,7 @@ def generate_day(
                 wheelchair_spaces=int(rng.random() < spec.accessible_share),
                 attributes=frozenset({"female"}) if rng.random() < 0.35 else frozenset(),
                 dbs_valid_until=day - timedelta(days=3) if lapsed else day + timedelta(days=400),
-                max_drive_s=int(rng.choice([4, 5, 6])) * _H,
+                max_drive_s=int(rng.choice(list(spec.drive_hours))) * _H,
             )
         )
     lifts: list[Lift] = []
@@ -153,6 +187,8 @@ def generate_day(
         start = int(rng.integers(19, 31)) * 30 * _M  # 09:30 .. 15:00
         length = int(rng.choice([45, 60, 90, 120, 150])) * _M
         seats = (1 if escort else 0) + (0 if wheelchair else 1)
+        lo, hi = spec.window_minutes
+        width = (int(rng.integers(lo, hi + 1)) if hi > lo else lo) * _M
         common = {
             "seats": seats,
             "wheelchair": wheelchair,
@@ -164,7 +200,7 @@ def generate_day(
                 id=f"t{trip:03d}-out",
                 pickup=home,
                 dropoff=venue,
-                arrival_window=TimeWindow(start - 30 * _M, start - 5 * _M),
+                arrival_window=TimeWindow(start - 5 * _M - width, start - 5 * _M),
                 **common,  # type: ignore[arg-type]
             )
         )
@@ -175,7 +211,8 @@ def generate_day(
                     id=f"t{trip:03d}-back",
                     pickup=venue,
                     dropoff=home,
-                    pickup_window=TimeWindow(end, end + 30 * _M),
+                    outbound_id=f"t{trip:03d}-out",
+                    pickup_window=TimeWindow(end, end + width + 5 * _M),
                     **common,  # type: ignore[arg-type]
                 )
             )

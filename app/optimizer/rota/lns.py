@@ -22,8 +22,8 @@ in constant time against each route's least and greatest schedule
 Soft terms (moving a published lift to another driver, the driver of last time, a shifted
 published pickup time, route span, the longest route's driving time) are exact in the
 objective that accepts a state; insertion sees the per-driver terms, not the time-dependent
-ones. The objective is lexicographic: unserved requests (weighted by priority), then vehicles,
-then costs (:func:`solution_key`).
+ones. The objective is lexicographic: unserved requests (weighted by priority), then vehicles
+(when ``objective.vehicles_first``), then costs (:func:`solution_key`).
 
 Every route returned is timed by :class:`~app.optimizer.rota.timing.RouteTimer`; a route that
 does not time is a bug and makes :func:`improve` return ``None``.
@@ -67,16 +67,33 @@ def supports(p: PdpProblem) -> bool:
 
 
 def solution_key(p: PdpProblem, sol: PdpSolution) -> tuple[int, int, int]:
-    """Return the lexicographic quality of a solution: unserved weight, vehicles, arc cost.
+    """Return the objective of a timed solution: unserved weight, vehicles, costs.
 
-    The one objective key: both engines' answers and both workers' are compared by it.
+    The one objective key: the search minimises it, and both engines' answers and both
+    workers' are compared by it. Vehicles count only with ``objective.vehicles_first``; costs
+    are arc costs, fixed costs and every soft term at the solution's own times.
     """
+    o = p.objective
     unserved = sum(1 + p.shipments[s].priority for s in sol.unserved)
-    cost = 0
+    cost = longest = 0
     for r in sol.routes:
         stops = [(st.shipment, st.is_pickup) for st in r.stops]
-        cost += route_totals(p, r.vehicle, stops)[2] + p.vehicles[r.vehicle].fixed_cost
-    return unserved, len(sol.routes), cost
+        drive, _, arcs = route_totals(p, r.vehicle, stops)
+        longest = max(longest, drive)
+        cost += arcs + p.vehicles[r.vehicle].fixed_cost + o.span_cost * (r.end_time - r.start_time)
+        for st in r.stops:
+            if not st.is_pickup:
+                continue
+            sh = p.shipments[st.shipment]
+            if sh.previous_vehicles and r.vehicle not in sh.previous_vehicles:
+                cost += o.moved_vehicle_cost
+            if sh.preferred_vehicles and r.vehicle not in sh.preferred_vehicles:
+                cost += o.preferred_vehicle_cost
+            if sh.planned_pickup is not None:
+                shifted = abs(st.service_start - sh.planned_pickup) - o.shift_tolerance
+                cost += o.shifted_time_cost * max(0, shifted)
+    cost += o.fairness_cost * longest
+    return unserved, len(sol.routes) if o.vehicles_first else 0, cost
 
 
 @dataclass(slots=True)
@@ -152,9 +169,10 @@ class _Search:
         soft += o.fairness_cost * int(p.durations.max(initial=0)) * (2 * ns + 2)
         if self.timed_soft:
             soft += (o.span_cost * self.nv + o.shifted_time_cost * ns) * horizon
-        # Hierarchy of the objective: unserved requests, then vehicles, then costs.
-        self.w_vehicle = arc * (2 * ns + 2) + sum(self.fixed) + soft + 1
-        self.w_unserved = self.w_vehicle * (self.nv + 1)
+        # Hierarchy of the objective: unserved requests, then (if first) vehicles, then costs.
+        base = arc * (2 * ns + 2) + sum(self.fixed) + soft + 1
+        self.w_vehicle = base if o.vehicles_first else 0
+        self.w_unserved = base * (self.nv + 1)
         pick = np.asarray([sh.pickup for sh in p.shipments], dtype=np.int64)
         drop = np.asarray([sh.delivery for sh in p.shipments], dtype=np.int64)
         rel = p.durations[np.ix_(pick, pick)] + p.durations[np.ix_(drop, drop)]

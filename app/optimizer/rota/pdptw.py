@@ -165,6 +165,10 @@ class PdpObjective:
         Cost per time unit of each route's duration (start to end, waiting included).
     fairness_cost
         Cost per time unit of the longest route's driving time (spreads the work).
+    vehicles_first
+        ``True``: fewer vehicles before any cost (Li & Lim, the VROOM-format CLI's route
+        minimisation); ``False``: a vehicle costs its ``fixed_cost`` and no more (the bureau,
+        where a driver is worth ``Weights.driver_fixed_s`` of driving).
     """
 
     unserved_penalty: int = 0
@@ -174,6 +178,7 @@ class PdpObjective:
     shift_tolerance: int = 0
     span_cost: int = 0
     fairness_cost: int = 0
+    vehicles_first: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
             shifted_time_cost=w.shifted_time_per_s,
             shift_tolerance=w.shift_tolerance_s,
             fairness_cost=w.fairness,
+            vehicles_first=False,
         ),
         shared_travel_limits=tuple(shared),
     )
