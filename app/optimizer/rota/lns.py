@@ -321,7 +321,11 @@ class _Search:
         best, bi, bj = _INF, -1, -1
         unsure: list[tuple[int, int, int]] = []
         n = len(seq)
+        if ed > late[-1] or early[0] > lpl:
+            return _NONE  # the route is over before the drop-off or starts after the pickup
         for i in range(n - 1):
+            if early[i] > lpl:
+                break  # no later position can make the pickup
             if full[i]:
                 continue
             a, b = seq[i], seq[i + 1]

@@ -215,11 +215,6 @@ def _add_pickup_delivery(m: _Model) -> None:
         solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
         solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
         solver.Add(m.time.CumulVar(pi) <= m.time.CumulVar(di))
-        if sh.requires is not None:
-            # A return leg only with its outbound (issue 12).
-            solver.Add(
-                routing.ActiveVar(pi) <= routing.ActiveVar(manager.NodeToIndex(2 * sh.requires))
-            )
         if sh.max_ride_time is not None:
             # Ride time runs from the end of service at the pickup (issue 4).
             solver.Add(
@@ -675,7 +670,51 @@ def solve_ortools(
     """
     if not p.shipments:
         return PdpSolution((), (), 0, {"wall_s": 0.0})
-    return _seeded_search(p, params, progress)
+    return _without_orphans(p, _seeded_search(p, params, progress))
+
+
+def _without_orphans(p: PdpProblem, sol: PdpSolution) -> PdpSolution:
+    """Take off every shipment whose required shipment is unserved (a return without outbound).
+
+    Stated in the model (``ActiveVar(return) <= ActiveVar(outbound)``) the rule made OR-Tools'
+    first-solution heuristics fail on the borough day (nothing served in 30 s), so the OR-Tools
+    engine applies it afterwards: weaker than the search, which models it.
+    """
+    out = set(sol.unserved)
+    routes = list(sol.routes)
+    timer: RouteTimer | None = None
+    while True:
+        grew = False
+        for s, sh in enumerate(p.shipments):
+            if s not in out and sh.requires is not None and sh.requires in out:
+                out.add(s)
+                grew = True
+        if not grew:
+            break
+        timer = timer or RouteTimer(p)
+        kept: list[PdpRoute] = []
+        for r in routes:
+            stops = [(st.shipment, st.is_pickup) for st in r.stops if st.shipment not in out]
+            if len(stops) == len(r.stops):
+                kept.append(r)
+                continue
+            if not stops:
+                continue
+            seq = timer.seq(r.vehicle, stops)
+            times = timer.schedule(seq)
+            if times is None:  # travel times without the triangle inequality: drop the route
+                out.update(s for s, _ in stops)
+                continue
+            arrivals = timer.arrivals(seq, times)
+            timed = tuple(
+                PdpStopTime(s, pk, a, t)
+                for (s, pk), a, t in zip(stops, arrivals[1:-1], times[1:-1], strict=True)
+            )
+            kept.append(PdpRoute(r.vehicle, times[0], timed, times[-1]))
+        routes = kept
+    if len(out) == len(sol.unserved):
+        return sol
+    return replace(sol, routes=tuple(routes), unserved=tuple(sorted(out)))
 
 
 def first_solution(p: PdpProblem, params: SolveParams, time_limit_s: float) -> PdpSolution | None:
