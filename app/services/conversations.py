@@ -52,6 +52,7 @@ from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
+from app.services.messaging import why_not_text
 from app.services.phones import normalise_phone
 from app.services.publishing import driver_reply
 from app.services.publishing import pickup_window
@@ -176,7 +177,7 @@ def handle_inbound(
     try:
         conversation = _conversation(phone, now)
         turn = _respond(conversation, person, phone, _clean(body), inbound_id, now)
-        if turn.reply and (person is None or _may_reply(person)):
+        if turn.reply and (person is None or why_not_text(person, phone) is None):
             turn.reply = words.fit(turn.reply)
             db.session.add(
                 Message(
@@ -224,10 +225,6 @@ def _keep_unhandled(fields: dict[str, Any], person: Person | None, now: dt.datet
         now=now,
     )
     db.session.commit()
-
-
-def _may_reply(person: Person) -> bool:
-    return person.opted_out_at is None and person.sms_consent
 
 
 def _conversation(phone: str, now: dt.datetime) -> Conversation:
@@ -279,13 +276,13 @@ def _respond(
         return _Turn()  # Twilio itself confirms a START
     if person is None:
         return _unknown(phone, text, inbound_id, now)
-    if not _may_reply(person):
+    why = why_not_text(person, phone)
+    if why is not None:
         # They cannot be texted back; someone phones them instead (no dead ends).
         if not has_open_alert(AlertKind.CALL_REQUESTED, phone):
-            why = "has opted out of texts" if person.opted_out_at else "has not agreed to texts"
             add_alert(
                 AlertKind.CALL_REQUESTED,
-                f"{person.full_name} texted us but {why}, so we cannot text back: "
+                f"{person.full_name} texted us but we cannot text back ({why.rstrip('.')}): "
                 f"'{text[:300]}'. Please phone them.",
                 person=person,
                 message_id=inbound_id,

@@ -68,8 +68,14 @@ def find_person(phone: str) -> Person | None:
 
 
 def why_not_text(person: Person | None, phone: str | None) -> str | None:
-    """The reason this person or number must not be texted, or None when a text is fine."""
+    """The reason this person or number must not be texted, or None when a text is fine.
+
+    The one rule of who may be texted (issue 10): every text queued (:func:`queue_text`), sent
+    (:func:`deliver`) or given as a reply to an inbound text asks it.
+    """
     if person is not None:
+        if not person.active:
+            return "They are archived (no longer on the bureau's books)."
         if person.opted_out_at is not None:
             return "They have opted out of texts."
         if not person.sms_consent:
