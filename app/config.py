@@ -44,7 +44,6 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
     REDIS_URL: str | None = None
-    RQ_QUEUES = ("planning", "sms", "default")
     TWILIO_ACCOUNT_SID: str | None = None
     TWILIO_AUTH_TOKEN: str | None = None
     TWILIO_FROM_NUMBER: str | None = None

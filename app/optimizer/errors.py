@@ -18,7 +18,3 @@ class RoadNetworkError(ValueError):
 
 class PointNotOnNetwork(ValueError):
     """A point lies too far from any road of the network to be snapped to it."""
-
-
-class ScalingWarning(UserWarning):
-    """Numbers were rounded or scaled in a way that may change the answer."""

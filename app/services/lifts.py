@@ -274,17 +274,6 @@ def book_lift(
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def lifts_on(day: dt.date) -> list[LiftRequest]:
-    """Every lift leg on ``day``, outward legs first, by time."""
-    return list(
-        db.session.scalars(
-            sa.select(LiftRequest)
-            .where(LiftRequest.day == day)
-            .order_by(LiftRequest.leg, LiftRequest.arrive_by, LiftRequest.pickup_earliest)
-        )
-    )
-
-
 class DroppedBy(StrEnum):
     """Who dropped a lift from the rota: each tells different people (see :func:`drop_lifts`)."""
 

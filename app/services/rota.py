@@ -86,16 +86,6 @@ def travel_times() -> TravelTimes:
     )
 
 
-def latest_plan(day: dt.date) -> Plan | None:
-    """The newest draft, else the published plan, for ``day``."""
-    return db.session.scalar(
-        sa.select(Plan)
-        .where(Plan.day == day, Plan.status.in_([PlanStatus.DRAFT, PlanStatus.PUBLISHED]))
-        .order_by(Plan.id.desc())
-        .limit(1)
-    )
-
-
 def _open_lifts(day: dt.date) -> list[LiftRequest]:
     return list(
         db.session.scalars(

@@ -55,18 +55,6 @@ PALETTE = (
 SECONDS_PER_DAY = 24 * 3600
 
 
-def lift_needs(lift: LiftRequest) -> str:
-    """Wheelchair, walking aid, escort: what the driver must know, in words."""
-    bits = []
-    if lift.mobility.value == "wheelchair":
-        bits.append("wheelchair")
-    elif lift.mobility.value == "walking_aid":
-        bits.append("walking aid")
-    if lift.escort:
-        bits.append("with escort")
-    return ", ".join(bits)
-
-
 @dataclass(frozen=True)
 class StopView:
     """One stop as the page shows it."""
