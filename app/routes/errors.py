@@ -56,8 +56,16 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unexpected error on %s", request.path)
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
-        return _answer(
-            500,
-            "Something went wrong",
-            "Nothing was saved. Please try again; if it happens again, tell the bureau's admin.",
-        )
+        # Plain words that do not promise what we cannot know: a change may have been saved
+        # before the failure (Publish saved and queued 41 texts, then said "Nothing was saved").
+        if request.method in ("GET", "HEAD"):
+            message = (
+                "This page could not be shown. Please try again in a minute; if it happens "
+                "again, tell the bureau's admin."
+            )
+        else:
+            message = (
+                "This did not finish. Look whether your change is there before trying again; "
+                "if it happens again, tell the bureau's admin."
+            )
+        return _answer(500, "Something went wrong", message)

@@ -82,11 +82,19 @@ def publish(plan_id: int) -> Response:
     """Publish a draft: drivers and residents get their texts."""
     result = publishing.publish_plan(plan_id, actor_id=current_user.id)
     day = rota.get_plan(plan_id).day
-    flash(
+    saved = (
         f"Published. Texts queued for {_count(result.drivers_texted, 'driver')} and "
-        f"{_count(result.residents_texted, 'resident')}; "
-        f"{result.texts_queued} still waiting to be sent (see Texts)."
+        f"{_count(result.residents_texted, 'resident')}"
     )
+    if result.texts_waiting_for_queue:
+        # Redis did not answer: the plan and its texts are saved; the sweep sends them later.
+        flash(
+            f"{saved}; {result.texts_waiting_for_queue} of {result.texts_queued} texts are saved "
+            "but the text queue is not answering, so they will be sent when it is back "
+            "(see Texts)."
+        )
+    else:
+        flash(f"{saved}; {result.texts_queued} still waiting to be sent (see Texts).")
     return redirect(url_for("rota.index", day=day.isoformat()))
 
 

@@ -7,9 +7,9 @@ the postcode and lat/lon columns (ONS Postcode Directory, or ``lbbd_postcodes.cs
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
-from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +67,27 @@ def postcode_count() -> int:
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(PostcodeLocation)) or 0)
 
 
+# ONSPD writes this latitude for postcodes it cannot place (Channel Islands, some terminated).
+_NO_LOCATION_LAT = 99.999999
+
+
+def _number(cols: list[str], i: int, what: str, line: int) -> float:
+    """Column ``i`` of a row as a number, or InvalidInput naming the line and the value."""
+    raw = cols[i].strip()
+    try:
+        return float(raw)
+    except ValueError:
+        msg = f"Line {line}: the {what} {raw[:30]!r} is not a number."
+        raise InvalidInput(msg, field="file") from None
+
+
+def _check_length(cols: list[str], needed: int, line: int, header: list[str] | None) -> None:
+    if len(cols) < needed:
+        expected = f"the header names {len(header)}" if header else f"at least {needed} are needed"
+        msg = f"Line {line} has {len(cols)} columns but {expected}: the row is cut short."
+        raise InvalidInput(msg, field="file")
+
+
 def _rows_with_header(
     reader: Iterator[list[str]], header: list[str]
 ) -> Iterator[dict[str, object]]:
@@ -92,32 +113,51 @@ def _rows_with_header(
             f"or easting/northing columns; found: {', '.join(header)}."
         )
         raise InvalidInput(msg, field="file")
+    needed = 1 + max(i for i in (i_pc, i_lat, i_lon, i_e, i_n) if i is not None)
     for cols in reader:
-        if not cols or not cols[i_pc].strip():
+        line = reader.line_num  # type: ignore[attr-defined]
+        if not cols or not any(c.strip() for c in cols):
             continue
-        row: dict[str, object] = {"postcode": cols[i_pc]}
+        _check_length(cols, needed, line, header)
+        if not cols[i_pc].strip():
+            continue
+        row: dict[str, object] = {"postcode": cols[i_pc], "line": line}
         if i_lat is not None and i_lon is not None and cols[i_lat].strip():
-            row["lat"], row["lon"] = float(cols[i_lat]), float(cols[i_lon])
-        elif i_e is not None and i_n is not None:
-            row["easting"], row["northing"] = float(cols[i_e]), float(cols[i_n])
+            row["lat"] = _number(cols, i_lat, "latitude", line)
+            row["lon"] = _number(cols, i_lon, "longitude", line)
+        elif i_e is not None and i_n is not None and cols[i_e].strip():
+            row["easting"] = _number(cols, i_e, "easting", line)
+            row["northing"] = _number(cols, i_n, "northing", line)
         else:
             continue
-        row["ward_code"] = cols[i_wc].strip() or None if i_wc is not None else None
-        row["ward_name"] = cols[i_wn].strip() or None if i_wn is not None else None
-        row["district"] = cols[i_d].strip() or None if i_d is not None else None
+        row["ward_code"] = _optional(cols, i_wc)
+        row["ward_name"] = _optional(cols, i_wn)
+        row["district"] = _optional(cols, i_d)
         yield row
 
 
-def _rows_code_point(reader: Iterable[list[str]], first: list[str]) -> Iterator[dict[str, object]]:
+def _optional(cols: list[str], i: int | None) -> str | None:
+    if i is None or i >= len(cols):
+        return None
+    return cols[i].strip() or None
+
+
+def _rows_code_point(reader: Iterator[list[str]], first: list[str]) -> Iterator[dict[str, object]]:
     # Code-Point Open: Postcode, Positional_quality_indicator, Eastings, Northings, Country_code,
     # NHS_regional_HA_code, NHS_HA_code, Admin_county_code, Admin_district_code, Admin_ward_code
+    first_line = reader.line_num  # type: ignore[attr-defined]
     for cols in [first, *reader]:
-        if len(cols) < 4 or not cols[0].strip():
+        line = first_line if cols is first else reader.line_num  # type: ignore[attr-defined]
+        if not cols or not any(c.strip() for c in cols):
+            continue
+        _check_length(cols, 4, line, None)
+        if not cols[0].strip():
             continue
         yield {
             "postcode": cols[0],
-            "easting": float(cols[2]),
-            "northing": float(cols[3]),
+            "line": line,
+            "easting": _number(cols, 2, "easting", line),
+            "northing": _number(cols, 3, "northing", line),
             "ward_code": cols[9].strip() if len(cols) > 9 and cols[9].strip() else None,
             "ward_name": None,
             "district": None,
@@ -126,39 +166,70 @@ def _rows_code_point(reader: Iterable[list[str]], first: list[str]) -> Iterator[
 
 def _to_latlon(rows: list[dict[str, object]]) -> None:
     needing = [r for r in rows if "lat" not in r]
-    if not needing:
-        return
-    from pyproj import Transformer
+    if needing:
+        from pyproj import Transformer
 
-    to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-    for r in needing:
-        lon, lat = to_wgs84.transform(r.pop("easting"), r.pop("northing"))
-        r["lat"], r["lon"] = round(lat, 6), round(lon, 6)
+        to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+        for r in needing:
+            lon, lat = to_wgs84.transform(r.pop("easting"), r.pop("northing"))
+            r["lat"], r["lon"] = round(lat, 6), round(lon, 6)
+
+
+def _on_earth(row: dict[str, object]) -> bool:
+    """False for ONSPD's "no location" rows (skipped); InvalidInput for impossible numbers."""
+    lat, lon = float(str(row["lat"])), float(str(row["lon"]))
+    if lat == _NO_LOCATION_LAT:
+        return False
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or lat != lat or lon != lon:
+        msg = (
+            f"Line {row['line']}: {lat}, {lon} is not a place on Earth (latitude must be "
+            "between -90 and 90, longitude between -180 and 180)."
+        )
+        raise InvalidInput(msg, field="file")
+    return True
+
+
+def _encoding(file: Path) -> str:
+    """UTF-8 or UTF-16 (with a byte-order mark), else UTF-8 if it reads as such, else
+    Windows-1252/Latin-1, which spreadsheets on Windows write (issue 11: a Latin-1 or UTF-16
+    file gave a raw traceback)."""
+    with file.open("rb") as fh:
+        sample = fh.read(65536)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
 
 
 def import_postcodes(path: str | Path) -> int:
     """Load postcode centroids from a Code-Point Open or ONSPD-shaped CSV; return the count.
 
     Rows already present are updated, so importing a newer release twice is safe. A file that
-    cannot be read is refused before anything is written.
+    cannot be read is refused in words naming the line, and nothing is written.
     """
     file = Path(path)
     if not file.is_file():
         msg = f"There is no file at {file}."
         raise InvalidInput(msg, field="file")
     count = 0
-    with file.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        first = next(reader, None)
-        if first is None:
-            msg = f"{file} is empty."
-            raise InvalidInput(msg, field="file")
-        has_header = not _POSTCODE.match(re.sub(r"\s+", "", first[0].upper()))
-        rows_iter = (
-            _rows_with_header(reader, first) if has_header else _rows_code_point(reader, first)
-        )
-        batch: list[dict[str, object]] = []
-        try:
+    encoding = _encoding(file)
+    try:
+        with file.open(newline="", encoding=encoding) as fh:
+            reader = csv.reader(fh)
+            first = next((row for row in reader if any(c.strip() for c in row)), None)
+            if first is None:
+                msg = f"{file} is empty."
+                raise InvalidInput(msg, field="file")
+            has_header = not _POSTCODE.match(re.sub(r"\s+", "", first[0].upper()))
+            rows_iter = (
+                _rows_with_header(reader, first) if has_header else _rows_code_point(reader, first)
+            )
+            batch: list[dict[str, object]] = []
             for raw in rows_iter:
                 try:
                     raw["postcode"] = normalise_postcode(str(raw["postcode"]))
@@ -170,16 +241,28 @@ def import_postcodes(path: str | Path) -> int:
                     batch = []
             if batch:
                 count += _upsert(batch)
-        except (ValueError, IndexError) as exc:
-            db.session.rollback()
-            msg = f"{file} could not be read as a postcode table: {exc}."
-            raise InvalidInput(msg, field="file") from exc
+    except InvalidInput as exc:
+        db.session.rollback()
+        msg = f"{file} could not be imported. {exc.message}"
+        raise InvalidInput(msg, field="file") from exc
+    except (UnicodeError, csv.Error) as exc:
+        db.session.rollback()
+        msg = (
+            f"{file} could not be read as text ({type(exc).__name__}): save it as CSV in "
+            "UTF-8 (or UTF-16, or Windows Latin-1) and try again."
+        )
+        raise InvalidInput(msg, field="file") from exc
     db.session.commit()
     return count
 
 
 def _upsert(batch: list[dict[str, object]]) -> int:
     _to_latlon(batch)
+    batch = [r for r in batch if _on_earth(r)]
+    for r in batch:
+        r.pop("line", None)
+    if not batch:
+        return 0
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

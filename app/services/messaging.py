@@ -130,7 +130,11 @@ def queue_text(
 
 
 def dispatch(messages: Iterable[Message | int]) -> int:
-    """Queue a send job for every waiting text; call only after the commit. Returns how many."""
+    """Queue a send job for every waiting text; call only after the commit.
+
+    Returns how many the queue took: with Redis down the rows stay ``queued`` for the outbox
+    sweep, and callers can say so (issue 11).
+    """
     count = 0
     for item in messages:
         if isinstance(item, Message):
@@ -139,12 +143,12 @@ def dispatch(messages: Iterable[Message | int]) -> int:
             message_id = item.id
         else:
             message_id = item
-        _enqueue_send(message_id, f"sms-{message_id}")
-        count += 1
+        if _enqueue_send(message_id, f"sms-{message_id}"):
+            count += 1
     return count
 
 
-def _enqueue_send(message_id: int, job_id: str) -> None:
+def _enqueue_send(message_id: int, job_id: str) -> bool:
     config = current_app.config
     intervals = list(config.get("SMS_RETRY_INTERVALS") or (0,))
     try:
@@ -162,6 +166,8 @@ def _enqueue_send(message_id: int, job_id: str) -> None:
     except QueueUnavailable:
         # The row is committed: losing Redis loses no text, the sweep queues it again later.
         log.warning("Redis is unavailable; text %s waits for the outbox sweep", message_id)
+        return False
+    return True
 
 
 def send_text(

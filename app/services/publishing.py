@@ -69,6 +69,8 @@ class PublishResult:
     drivers_texted: int
     residents_texted: int
     texts_queued: int
+    # Saved but not taken by the text queue (Redis down): the outbox sweep sends them later.
+    texts_waiting_for_queue: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +325,7 @@ def publish_plan(
         )
     db.session.commit()
     texts_queued = sum(1 for m in queued if m.status == MessageStatus.QUEUED)
-    dispatch(queued)
+    handed = dispatch(queued)
     log.info(
         "published plan %s for %s: %s drivers and %s residents texted",
         plan.id,
@@ -337,6 +339,7 @@ def publish_plan(
         drivers_texted=drivers_texted,
         residents_texted=residents_texted,
         texts_queued=texts_queued,
+        texts_waiting_for_queue=max(0, texts_queued - handed),
     )
 
 

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = plans.OPEN_STATUSES
 
+
 class PlanNotValid(RuntimeError):
     """The solver's plan broke a rule; it is not saved (a bug to report, never shown as a rota)."""
 

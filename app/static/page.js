@@ -1,7 +1,7 @@
 // Behaviour every page shares, kept out of the HTML so the Content-Security-Policy can forbid
 // inline scripts and inline styles (issue 11). Data reaches the page only as text:
 //  - <form data-confirm="Remove X?">  asks before submitting (the text is never parsed as HTML);
-//  - <button data-print>             prints the page;
+//  - <button data-print>             prints the page; <a data-back> goes back a page;
 //  - data-left / data-width (percent) and data-colour set positions and colours through the
 //    CSSOM, which style-src 'self' allows (a style="" attribute would be blocked).
 (function () {
@@ -14,8 +14,14 @@
   });
 
   document.addEventListener("click", function (event) {
-    var button = event.target && event.target.closest && event.target.closest("[data-print]");
-    if (button) { window.print(); }
+    var target = event.target && event.target.closest ? event.target : null;
+    if (!target) { return; }
+    if (target.closest("[data-print]")) { window.print(); }
+    // "Go back" on error pages (a javascript: link would break the CSP).
+    if (target.closest("a[data-back]") && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
   });
 
   function percent(value) {
