@@ -160,26 +160,30 @@ def freshness(plan: Plan) -> Freshness:
     the day needs planning again (a driver declined)."""
     on_routes, unserved = planned_lift_ids(plan.id)
     covered = on_routes | unserved
-    lifts = db.session.execute(
-        sa.select(LiftRequest.id, LiftRequest.status).where(LiftRequest.day == plan.day)
+    # Counted as people count lifts: a lift and its way home are one (keyed by the outward leg).
+    legs = db.session.execute(
+        sa.select(LiftRequest.id, LiftRequest.outbound_id, LiftRequest.status).where(
+            LiftRequest.day == plan.day
+        )
     ).all()
-    added = sum(1 for i, status in lifts if i not in covered and status in OPEN_STATUSES)
-    dropped = sum(1 for i, status in lifts if i in on_routes and status in DROPPED_STATUSES)
-    changed = 0
+    trip = {leg_id: outbound_id or leg_id for leg_id, outbound_id, _ in legs}
+    added = {trip[i] for i, _, status in legs if i not in covered and status in OPEN_STATUSES}
+    dropped = {trip[i] for i, _, status in legs if i in on_routes and status in DROPPED_STATUSES}
+    changed: set[int] = set()
     if covered:
-        changed = int(
-            db.session.scalar(
-                sa.select(sa.func.count(sa.distinct(AuditLog.entity_id))).where(
+        changed = {
+            trip.get(i, i)
+            for i in db.session.scalars(
+                sa.select(AuditLog.entity_id).where(
                     AuditLog.entity_type == LiftRequest.__name__,
                     AuditLog.entity_id.in_(covered),
                     AuditLog.action.in_(CHANGING_ACTIONS),
                     AuditLog.at > plan.created_at,
                 )
             )
-            or 0
-        )
+        }
     reasons = tuple((plan.stats or {}).get("replan_reasons", [])) if _flagged(plan) else ()
-    return Freshness(added=added, changed=changed, dropped=dropped, reasons=reasons)
+    return Freshness(added=len(added), changed=len(changed), dropped=len(dropped), reasons=reasons)
 
 
 def _flagged(plan: Plan) -> bool:

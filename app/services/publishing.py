@@ -294,7 +294,8 @@ def publish_plan(
                 )
             )
     for old in old_routes.values():
-        if _lift_stops(old):
+        # A driver who declined already knows they are not driving.
+        if _lift_stops(old) and old.response != DriverResponse.DECLINED:
             body = words.render(
                 "driver_removed", day=words.day_name(day), driver=old.volunteer.first_name
             )

@@ -95,3 +95,59 @@ def test_replanning_when_the_only_driver_declined_leaves_every_lift_unserved(db)
     assert (summary.served, summary.unserved) == (0, 1)
     [reason] = db.session.get(Plan, summary.plan_id).unserved
     assert (reason.lift_id, reason.reason) == (lift.id, "no_driver_available")
+
+
+def test_publish_decline_cancel_add_pin_and_replan_keeps_what_it_can(db):
+    """The story of a day: each change since publishing, then one re-plan that works.
+
+    The decliner drives nobody and is not texted again; the cancelled lift is gone; the new
+    lift is planned; the lift pinned to the other driver is theirs; lifts promised by the
+    driver who stayed keep their driver; the residents who change driver are told.
+    """
+    from app.models import DriverResponse
+    from app.models import LiftStatus
+    from app.models import Message
+    from app.services import lifts
+
+    north, south, booked, plan = _published_day(db)
+    told = _pickups(plan)
+    by_driver: dict[int, list[int]] = {}
+    for lift_id, (driver, _) in told.items():
+        by_driver.setdefault(driver, []).append(lift_id)
+    decliner_id = max(by_driver, key=lambda d: len(by_driver[d]))
+    stayer = south if decliner_id == north.id else north
+    decliner = north if stayer is south else south
+    publishing.driver_reply(decliner, False, now=NOW)
+    db.session.commit()
+    moved = by_driver[decliner_id]
+    kept = by_driver.get(stayer.id, [])
+    cancelled = moved[0]
+    lifts.cancel_lift(cancelled, reason="In hospital", now=NOW)
+    added = make_lift(make_resident(first_name="Late"), day=TUESDAY, arrive_by=dt.time(15))
+    pinned = moved[-1] if len(moved) > 1 else added.id
+    rota.pin_lift(pinned, stayer.id)
+
+    again = db.session.get(Plan, rota.plan_day(TUESDAY, time_limit_s=1).plan_id)
+    now = _pickups(again)
+    assert decliner.id not in {driver for driver, _ in now.values()}
+    assert cancelled not in now and added.id in now
+    assert now[pinned][0] == stayer.id
+    for lift_id in kept:
+        assert now[lift_id][0] == stayer.id, "a promised lift left the driver who stayed"
+
+    result = publishing.publish_plan(again.id, now=NOW)
+    assert result.superseded_id == plan.id
+    to_decliner = db.session.scalars(
+        sa.select(Message.kind).where(Message.volunteer_id == decliner.id)
+    ).all()
+    assert "driver_removed" not in to_decliner
+    changed = db.session.scalars(
+        sa.select(Message.resident_id).where(Message.kind == "lift_changed")
+    ).all()
+    moved_residents = {
+        lift.resident_id for lift in booked if lift.id in moved and lift.id != cancelled
+    }
+    assert moved_residents <= set(changed)
+    assert db.session.get(type(added), cancelled).status == LiftStatus.CANCELLED
+    routes = {r.volunteer_id: r.response for r in again.routes}
+    assert routes == {stayer.id: DriverResponse.PENDING}
