@@ -47,8 +47,10 @@ def register_template_filters(app: Flask) -> None:
     the same words as the texts and run sheets (issue 10).
     """
     from app.services import clock
+    from app.services.lifts import lift_needs_in_words
     from app.services.phones import display_phone
 
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(clock.time_of_day, "clock")
     app.add_template_filter(clock.stamp, "when")
+    app.add_template_filter(lift_needs_in_words, "needs")

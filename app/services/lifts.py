@@ -92,6 +92,27 @@ def escort_and_mobility(resident: Resident, *, escort_asked: bool) -> tuple[bool
     return escort_asked or needs_escort, mobility
 
 
+def needs_in_words(mobility: Mobility, escort: bool) -> str:
+    """What the driver must know, in words: ``wheelchair, escort comes too``.
+
+    One phrasing for the rota, run sheets, lift pages and drivers' texts (issue 10: there were
+    four, saying "escort", "with escort" and "escort comes too").
+    """
+    needs = []
+    if mobility == Mobility.WHEELCHAIR:
+        needs.append("wheelchair")
+    elif mobility == Mobility.WALKING_AID:
+        needs.append("walking aid")
+    if escort:
+        needs.append("escort comes too")
+    return ", ".join(needs)
+
+
+def lift_needs_in_words(lift: LiftRequest) -> str:
+    """:func:`needs_in_words` of one lift (the ``|needs`` filter of the pages)."""
+    return needs_in_words(lift.mobility, lift.escort)
+
+
 def seats_needed(lift: LiftRequest) -> int:
     """How many passenger seats a lift takes: the resident's and an escort's.
 

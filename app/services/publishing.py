@@ -30,7 +30,6 @@ from app.models import LiftRequest
 from app.models import LiftStatus
 from app.models import Message
 from app.models import MessageStatus
-from app.models import Mobility
 from app.models import Plan
 from app.models import PlanRoute
 from app.models import PlanStatus
@@ -44,6 +43,7 @@ from app.services import plans
 from app.services import sms_templates as words
 from app.services.lifts import DroppedBy
 from app.services.lifts import drop_lifts
+from app.services.lifts import lift_needs_in_words
 from app.services.lifts import place_of
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
@@ -110,23 +110,12 @@ def _venue(lift: LiftRequest) -> str:
     return words.street_of(outbound.destination_address) or "the place"
 
 
-def _needs(lift: LiftRequest) -> str:
-    needs = []
-    if lift.mobility == Mobility.WHEELCHAIR:
-        needs.append("wheelchair")
-    elif lift.mobility == Mobility.WALKING_AID:
-        needs.append("walking aid")
-    if lift.escort:
-        needs.append("escort comes too")
-    return ", ".join(needs)
-
-
 def _stop_line(stop: PlanStop) -> str:
     lift = stop.lift
     assert lift is not None
     first = lift.resident.first_name
     at = clock.time_of_day(stop.service_start_s)
-    needs = _needs(lift)
+    needs = lift_needs_in_words(lift)
     needs_text = f" ({needs})" if needs else ""
     home = f"{words.street_of(lift.resident.address)} {lift.resident.postcode or ''}".strip()
     venue_code = (
@@ -479,7 +468,7 @@ def pickup_address_texts(route: PlanRoute) -> list[str]:
                 name=lift.resident.full_name,
                 address=lift.pickup_address or lift.resident.address or "",
                 postcode=lift.pickup_postcode or "",
-                needs=_needs(lift),
+                needs=lift_needs_in_words(lift),
                 place=place_of(lift),
                 home=clock.time_of_day(home) if home is not None else "",
                 home_place=_venue(lift),

@@ -35,6 +35,7 @@ from app.models import Volunteer
 from app.services import clock
 from app.services import plans
 from app.services import unserved as unserved_words
+from app.services.lifts import needs_in_words
 from app.services.people import availability_on
 
 # Distinguishable on screen and for the common colour-blindnesses (Okabe-Ito, then Tol).
@@ -268,13 +269,6 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
         kind = StopKind(row.kind).value
         pickup = kind == "pickup"
         lifted = row.lift_id is not None
-        needs = []
-        if lifted and row.mobility == Mobility.WHEELCHAIR:
-            needs.append("wheelchair")
-        elif lifted and row.mobility == Mobility.WALKING_AID:
-            needs.append("walking aid")
-        if lifted and row.escort:
-            needs.append("with escort")
         stops[row.route_id].append(
             StopView(
                 seq=row.seq,
@@ -295,7 +289,7 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
                 if lifted
                 else "",
                 place=row.activity or "",
-                needs=", ".join(needs),
+                needs=needs_in_words(Mobility(row.mobility), bool(row.escort)) if lifted else "",
                 notes=(row.notes or "") if lifted else "",
                 pinned=row.pinned_volunteer_id is not None,
                 leg=LiftLeg(row.leg).value if lifted else "",
