@@ -570,6 +570,36 @@ class _Search:
             left.extend(rest)
         return left
 
+    def warm_start(self, routes: list[_Route], todo: list[int]) -> list[int]:
+        """Put each request back with its published vehicle, in published pickup order.
+
+        The warm start of a re-plan (after a decline or a cancellation): what was published
+        and still fits stays as it was; returns the requests not placed (for the regret
+        construction).
+        """
+        p = self.p
+
+        def planned(s: int) -> tuple[int, int]:
+            t = p.shipments[s].planned_pickup
+            return (0, t) if t is not None else (1, 0)
+
+        left: list[int] = []
+        served = self.served(routes)
+        for s in sorted(todo, key=planned):
+            req = self.requires[s]
+            best, bk, bi, bj = _INF, -1, -1, -1
+            if req is None or req in served:
+                for v in sorted(p.shipments[s].previous_vehicles):
+                    delta, i, j = self._cost_in(routes, v, s)
+                    if delta < best:
+                        best, bk, bi, bj = delta, v, i, j
+            if best >= _INF:
+                left.append(s)
+            else:
+                routes[bk] = self.insert(routes[bk], s, bi, bj)
+                served.add(s)
+        return left
+
     def _all_waiting(self, waiting: dict[int, list[int]], s: int) -> list[int]:
         out = []
         for d in waiting.pop(s, []):
@@ -722,8 +752,12 @@ def improve(
     stats = {"lns_iterations": 0.0, "lns_accepted": 0.0, "lns_routes_removed": 0.0}
     bank = set(start.unserved)
     if bank:
-        # Construction: every request that fits, by regret insertion, vehicles opened freely.
+        # Construction: a published plan's requests back with their drivers first (a re-plan's
+        # warm start); then every request that fits, by regret insertion, vehicles opened freely.
         todo = sorted(bank)
+        if any(p.shipments[s].previous_vehicles for s in todo):
+            todo = srch.warm_start(routes, todo)
+            stats["warm_started"] = float(len(bank) - len(todo))
         bank = set(srch.repair(routes, todo, open_new=True))
         stats["construction_s"] = time.monotonic() - t0
         if on_improvement is not None:
