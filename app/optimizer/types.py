@@ -392,10 +392,15 @@ class SearchParams:
     Parameters
     ----------
     construction
-        First solution: ``"insertion"`` (the search's own regret insertion, deterministic) or
-        ``"ortools"`` (OR-Tools' first solution in ``ortools_share`` of the time).
+        First solution: ``"ortools"`` (OR-Tools within ``ortools_share`` of the time; where it
+        finds none in time, as on the largest days, the search constructs its own) or
+        ``"insertion"`` (the search's own regret insertion).
     ortools_share
         Share of the time limit given to OR-Tools' first solution.
+    ortools_local_search
+        Let OR-Tools improve its first solution for all of its share (the clock decides how
+        far, so not the same on every run); ``False`` takes its first-solution heuristic's
+        answer (deterministic, as tests need with ``max_iterations``).
     max_iterations
         Stop after this many ruin-and-recreate iterations (tests: with a seed, the answer is
         then the same on every run as long as the time limit is not reached first).
@@ -422,8 +427,9 @@ class SearchParams:
         and request (the cheapest first).
     """
 
-    construction: str = "insertion"
+    construction: str = "ortools"
     ortools_share: float = 0.1
+    ortools_local_search: bool = True
     max_iterations: int | None = None
     ruin_min: int = 3
     ruin_max: int = 15

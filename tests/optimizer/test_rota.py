@@ -15,6 +15,7 @@ from app.optimizer.rota import validate_plan
 from app.optimizer.rota.validate import ViolationCause
 from app.optimizer.types import Problem
 from app.optimizer.types import RotaResult
+from app.optimizer.types import SearchParams
 from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
 from app.optimizer.types import StopKind
@@ -333,3 +334,26 @@ def test_the_validator_names_a_return_planned_without_its_outbound() -> None:
     )
     causes = [v.cause for v in validate_plan(both, LineTravel(), orphan)]
     assert causes == [ViolationCause.OUTBOUND_UNSERVED]
+
+
+def test_same_seed_and_iteration_limit_give_the_same_plan_on_two_workers() -> None:
+    """With an iteration limit the plan is the same on every run, one worker or two (spawned)."""
+    lifts = [lift(f"l{k}", k % 7, (3 * k) % 11 + 1) for k in range(8)]
+    p = problem(lifts, [driver("a", 0), driver("b", 6, seats=2)])
+    search = SearchParams(construction="insertion", max_iterations=60)
+    for workers in (1, 2):
+        params = SolveParams(time_limit_s=60, seed=3, workers=workers, search=search)
+        first, second = solve(p, params), solve(p, params)
+        assert first.routes == second.routes
+        assert validate_plan(p, LineTravel(), first) == []
+
+
+def test_the_ortools_engine_is_still_there_to_check_the_search_against() -> None:
+    """Both engines plan the same small day validly; the search is no worse by the key."""
+    lifts = [lift(f"l{k}", k % 5, (2 * k) % 9 + 1) for k in range(6)]
+    p = problem(lifts, [driver("a", 0), driver("b", 4)])
+    ours = solve(p, SolveParams(time_limit_s=1))
+    theirs = solve(p, SolveParams(time_limit_s=1, engine="ortools"))
+    for result in (ours, theirs):
+        assert validate_plan(p, LineTravel(), result) == []
+    assert len(ours.unserved) <= len(theirs.unserved)

@@ -760,8 +760,8 @@ def improve(
             stats["warm_started"] = float(len(bank) - len(todo))
         bank = set(srch.repair(routes, todo, open_new=True))
         stats["construction_s"] = time.monotonic() - t0
-        if on_improvement is not None:
-            on_improvement()
+    if on_improvement is not None:
+        on_improvement()  # a first solution
     best_routes, best_bank = list(routes), set(bank)
     best_obj = srch.objective(routes, bank)
     scale = max(1, sum(r.cost for r in routes)) / max(1, srch.ns)

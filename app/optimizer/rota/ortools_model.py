@@ -717,9 +717,21 @@ def _without_orphans(p: PdpProblem, sol: PdpSolution) -> PdpSolution:
     return replace(sol, routes=tuple(routes), unserved=tuple(sorted(out)))
 
 
-def first_solution(p: PdpProblem, params: SolveParams, time_limit_s: float) -> PdpSolution | None:
-    """Return OR-Tools' first solution search's best within ``time_limit_s`` (or ``None``)."""
+def first_solution(
+    p: PdpProblem, params: SolveParams, time_limit_s: float, *, local_search: bool = True
+) -> PdpSolution | None:
+    """Return OR-Tools' best solution within ``time_limit_s``, or ``None`` when it has none.
+
+    With ``local_search`` its metaheuristic improves the first solution until the time limit
+    (how far depends on the clock); without, the first-solution heuristic's answer is returned
+    at once (the same on every run). ``None`` (no solution in time: large days) lets the search
+    construct its own.
+    """
     if not p.shipments:
         return PdpSolution((), ())
     m = _build(p, list(range(len(p.vehicles))), RouteTimer(p))
-    return _solve_model(m, params, time_limit_s, None, None)
+    once = params if local_search else replace(params, solution_limit=1)
+    first = _solve_model(m, once, time_limit_s, None, None)
+    if first is None or len(first.unserved) == len(p.shipments):
+        return None
+    return first

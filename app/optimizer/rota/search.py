@@ -51,7 +51,12 @@ def _one(p: PdpProblem, params: SolveParams, progress: ProgressCallback | None) 
     start = PdpSolution((), tuple(range(len(p.shipments))))
     stats: dict[str, float] = {}
     if sp.construction == "ortools":
-        first = first_solution(p, params, params.time_limit_s * sp.ortools_share)
+        first = first_solution(
+            p,
+            params,
+            params.time_limit_s * sp.ortools_share,
+            local_search=sp.ortools_local_search,
+        )
         if first is not None:
             start = first
         stats["ortools_first_s"] = time.monotonic() - t0
