@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import click
 from flask.cli import AppGroup
@@ -12,7 +11,7 @@ from app.errors import DomainError
 from app.services import clock
 from app.services import messaging
 from app.services import publishing
-from app.services.conversations import handle_inbound
+from app.services.simulator import simulate_text
 
 sms_cli = AppGroup("sms", help="Texts: outbox, reminders, simulated inbound texts.")
 
@@ -31,8 +30,15 @@ def sweep() -> None:
 @click.argument("from_number")
 @click.argument("body")
 def simulate(from_number: str, body: str) -> None:
-    """Handle a text as if FROM_NUMBER had sent BODY, and print the reply."""
-    result = handle_inbound(from_number, body, f"SIM{uuid.uuid4().hex}", simulated=True)
+    """Handle a text as if FROM_NUMBER had sent BODY, and print the reply.
+
+    The same rule as the web simulator: a drama number (07700 900000-900999) or a person an
+    admin marked for training (issue 11); audited with no staff member (the command line).
+    """
+    try:
+        result = simulate_text(from_number, body, actor_id=None)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(result.reply or "(no reply)")
 
 

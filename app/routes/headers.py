@@ -68,6 +68,10 @@ def init_security_headers(app: Flask) -> None:
         "Referrer-Policy": "same-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
+    if str(app.config.get("PUBLIC_BASE_URL", "")).lower().startswith("https://"):
+        # Served over https: browsers keep to https for a year (no subdomains: the bureau's
+        # other sites are not ours to decide for).
+        headers["Strict-Transport-Security"] = "max-age=31536000"
 
     @app.after_request
     def _add_headers(response: Response) -> Response:

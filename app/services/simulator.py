@@ -46,7 +46,7 @@ def why_not_simulate(phone: str) -> str | None:
     )
 
 
-def simulate_text(raw_phone: str, body: str, *, actor_id: int) -> InboundResult:
+def simulate_text(raw_phone: str, body: str, *, actor_id: int | None) -> InboundResult:
     """Pretend ``raw_phone`` sent ``body``: the inbound pipeline, marked simulated, audited."""
     phone = normalise_phone(raw_phone)
     body = body.strip()

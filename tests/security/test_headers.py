@@ -66,6 +66,7 @@ def test_cookies_are_secure_when_the_public_address_is_https() -> None:
     app = make_test_app(PUBLIC_BASE_URL="https://rota.bureau.example")
     with app.app_context():
         cookies = _sign_in_cookies(app.test_client())
+        assert "max-age" in app.test_client().get("/login").headers["Strict-Transport-Security"]
     assert cookies and all("Secure" in c for c in cookies), cookies
 
 

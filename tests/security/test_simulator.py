@@ -77,3 +77,15 @@ def test_an_admin_marks_a_real_person_for_training(app: Flask) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) >= 1
     marked = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "simulator_training"))
     assert marked is not None and marked.staff_user.email == "admin@bureau.example"
+
+
+def test_the_command_line_simulator_follows_the_same_rule(app: Flask) -> None:
+    """`flask sms simulate` refuses a real number too, and its uses are audited."""
+    make_resident(phone=REAL)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["sms", "simulate", REAL, "STOP"])
+    assert refused.exit_code != 0 and "reserved for drama" in refused.output
+    make_resident(phone="+447700900124")
+    assert runner.invoke(args=["sms", "simulate", "07700 900124", "HELP"]).exit_code == 0
+    audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "simulate_text"))
+    assert audit is not None and audit.staff_user_id is None
