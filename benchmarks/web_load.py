@@ -1,5 +1,6 @@
-"""Web load benchmark (issue 7): server time p95 of the main pages under 20 concurrent users,
-and how soon the rota page with 40 routes is usable in Chromium.
+"""Web load benchmark (issues 7 and 10): server time p95 of the main pages (dashboard, rota,
+lifts, people, a person's page, texts) under 20 concurrent users, on the demo borough through
+the real web app, and how soon the rota page with 40 routes is usable in Chromium.
 
 Usage::
 
@@ -258,26 +259,69 @@ def build_forty_routes(day: dt.date, *, seed: int = 7) -> int:
 
 
 def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[str, int]]:
-    """Fresh schema, demo borough, tomorrow planned, and a 40-route day a week later."""
+    """Fresh schema, demo borough, tomorrow planned, and a 40-route day a week later.
+
+    After planning, four more lifts are booked for tomorrow, so the rota and the dashboard also
+    work out what changed since the plan (issue 10), as they do on a real afternoon.
+    """
+    import sqlalchemy as sa
+
     from app import create_app
     from app.extensions import db
+    from app.models import LiftRequest
+    from app.models import Resident
+    from app.models import Venue
+    from app.services import clock
     from app.services import rota
     from app.services.auth import create_user
     from app.services.demo import load_demo
+    from app.services.lifts import LiftInput
+    from app.services.lifts import book_lift
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "PLAN_TIME_LIMIT_S": 5, "SECRET_KEY": "bench"}
     )
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    big_day = tomorrow + dt.timedelta(days=7)
     with app.app_context():
+        tomorrow = clock.tomorrow()
+        big_day = tomorrow + dt.timedelta(days=7)
         db.drop_all()
         db.create_all()
-        added = load_demo(start=dt.date.today())
+        added = load_demo(start=clock.today())
         create_user(EMAIL, "Bench Mark", PASSWORD, "coordinator")
         summary = rota.plan_day(tomorrow)
+        booked = set(db.session.scalars(sa.select(LiftRequest.resident_id)))
+        late = 0
+        venue = db.session.scalars(sa.select(Venue).where(Venue.lat.is_not(None))).first()
+        assert venue is not None, "the demo borough has no located venue"
+        for resident in db.session.scalars(sa.select(Resident).where(Resident.lat.is_not(None))):
+            if resident.id in booked or late == 4:
+                continue
+            book_lift(
+                LiftInput(
+                    resident_id=resident.id,
+                    day=tomorrow,
+                    venue_id=venue.id,
+                    arrive_by=dt.time(14),
+                    with_return=False,
+                    purpose="medical",
+                )
+            )
+            late += 1
         build_forty_routes(big_day)
-        counts = {**added, "tomorrow lifts": summary.lifts, "tomorrow served": summary.served}
+        # A person's page: the resident with the most lifts.
+        busiest = db.session.execute(
+            sa.select(LiftRequest.resident_id, sa.func.count())
+            .group_by(LiftRequest.resident_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).first()
+        counts = {
+            **added,
+            "tomorrow lifts": summary.lifts,
+            "tomorrow served": summary.served,
+            "booked after the plan": late,
+            "person": int(busiest[0]) if busiest else 1,
+        }
         db.session.remove()
         db.engine.dispose()
     return tomorrow, big_day, counts
@@ -416,6 +460,7 @@ def main() -> int:
             "dashboard": "/",
             "lifts (tomorrow)": f"/lifts/?day={tomorrow.isoformat()}",
             "residents": "/people/residents",
+            "a resident's page": f"/people/residents/{counts['person']}",
             "volunteers": "/people/volunteers",
             "texts": "/messages/",
             "rota (demo day)": f"/rota/?day={tomorrow.isoformat()}",

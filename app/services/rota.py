@@ -183,7 +183,7 @@ def plan_day(
     lifts: list[Lift] = []
     left_out: list[tuple[LiftRequest, str, str]] = []
     for row in rows:
-        why = _cannot_plan(row, free, day)
+        why = _cannot_plan(row, free, blocked.get(row.resident_id, frozenset()), day)
         if why is not None:
             left_out.append((row, *why))
             continue
@@ -231,13 +231,22 @@ def plan_day(
     )
 
 
-def _cannot_plan(row: LiftRequest, free: set[str], day: dt.date) -> tuple[str, str] | None:
-    """Why a lift is left out before solving: pinned to a driver who is not free that day."""
+def _cannot_plan(
+    row: LiftRequest, free: set[str], blocked: frozenset[str], day: dt.date
+) -> tuple[str, str] | None:
+    """Why a lift is left out before solving: pinned to a driver not free that day, or to one
+    the resident must not travel with (named, never by id; issue 10)."""
     pinned = row.pinned_volunteer
-    if pinned is None or str(pinned.id) in free:
+    if pinned is None:
         return None
-    detail = f"{pinned.full_name} is not free to drive on {day:%A %-d %B}; unpin the lift or "
-    return UnservedReason.PINNED_DRIVER_UNABLE.value, detail + "change their hours."
+    unable = UnservedReason.PINNED_DRIVER_UNABLE.value
+    if str(pinned.id) in blocked:
+        detail = f"{row.resident.full_name} must not travel with {pinned.full_name}; "
+        return unable, detail + "pin the lift to another driver."
+    if str(pinned.id) not in free:
+        detail = f"{pinned.full_name} is not free to drive on {day:%A %-d %B}; unpin the lift "
+        return unable, detail + "or change their hours."
+    return None
 
 
 def _nobody_free(lifts: list[Lift]) -> RotaResult:

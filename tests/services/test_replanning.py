@@ -151,3 +151,23 @@ def test_publish_decline_cancel_add_pin_and_replan_keeps_what_it_can(db):
     assert db.session.get(type(added), cancelled).status == LiftStatus.CANCELLED
     routes = {r.volunteer_id: r.response for r in again.routes}
     assert routes == {stayer.id: DriverResponse.PENDING}
+
+
+def test_a_lift_pinned_to_a_driver_the_resident_must_not_travel_with_is_unserved_by_name(db):
+    """A pin that clashes with a blocked pair is a reason with names, not a lost lift."""
+    from app.models import BlockedPair
+
+    pat = make_volunteer(first_name="Pat", last_name="Pinned")
+    make_volunteer(first_name="Free")
+    ivy = make_resident(first_name="Ivy", last_name="Stone")
+    lift = make_lift(ivy, day=TUESDAY, pinned_volunteer_id=pat.id)
+    db.session.add(BlockedPair(resident_id=ivy.id, volunteer_id=pat.id, reason="Asked not to"))
+    db.session.commit()
+    plan_id = rota.plan_day(TUESDAY, time_limit_s=1).plan_id
+    reason = db.session.scalar(
+        sa.select(UnservedLift).where(
+            UnservedLift.plan_id == plan_id, UnservedLift.lift_id == lift.id
+        )
+    )
+    assert reason is not None and reason.reason == "pinned_driver_unable"
+    assert reason.detail.startswith("Ivy Stone must not travel with Pat Pinned")
