@@ -52,6 +52,7 @@ from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
+from app.services.messaging import why_not_simulate
 from app.services.messaging import why_not_text
 from app.services.phones import normalise_phone
 from app.services.publishing import driver_reply
@@ -198,6 +199,8 @@ def handle_inbound(
             )
         else:
             turn.reply = None
+        if simulated:
+            _keep_simulated(turn.queued)
         db.session.commit()
     except Exception:
         # Whatever broke, the text itself must not be lost: store it alone with an alert so
@@ -208,6 +211,16 @@ def handle_inbound(
         raise
     dispatch(turn.queued)
     return InboundResult(reply=turn.reply, message_id=inbound_id)
+
+
+def _keep_simulated(queued: list[Message]) -> None:
+    """A simulated conversation texts nobody real: texts it causes to people the simulator may
+    not act on (a real driver, say) are kept as simulated, never sent (issue 11)."""
+    for message in queued:
+        if message.status == MessageStatus.QUEUED and why_not_simulate(message.phone):
+            message.status = MessageStatus.SIMULATED
+            message.simulated = True
+            message.error = "Caused by the SMS simulator: not sent to a real number."
 
 
 def _keep_unhandled(fields: dict[str, Any], person: Person | None, now: dt.datetime) -> None:

@@ -67,6 +67,29 @@ def find_person(phone: str) -> Person | None:
     return db.session.scalar(sa.select(Volunteer).where(Volunteer.phone == phone))
 
 
+# Ofcom's range for TV, radio and training: 07700 900000 to 07700 900999.
+DRAMA_PREFIX = "+447700900"
+
+
+def is_drama_number(phone: str) -> bool:
+    """True for an E.164 number in Ofcom's drama range (no real person has one)."""
+    return phone.startswith(DRAMA_PREFIX) and len(phone) == len(DRAMA_PREFIX) + 3
+
+
+def why_not_simulate(phone: str) -> str | None:
+    """Why the simulator may not act on ``phone`` (E.164), or None when it may."""
+    if is_drama_number(phone):
+        return None
+    person = find_person(phone)
+    if person is not None and person.simulator_training:
+        return None
+    return (
+        "The simulator acts only on the numbers reserved for drama (07700 900000 to "
+        "07700 900999) or on someone an admin has marked for training, so that practice "
+        "never cancels a real lift or texts a real driver."
+    )
+
+
 def why_not_text(person: Person | None, phone: str | None) -> str | None:
     """The reason this person or number must not be texted, or None when a text is fine.
 

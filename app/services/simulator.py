@@ -9,6 +9,8 @@ marked for training, and each use is in the audit log with the staff member.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from app.errors import InvalidInput
 from app.errors import NotAllowed
 from app.extensions import db
@@ -18,35 +20,19 @@ from app.models import Volunteer
 from app.services.audit import record_change
 from app.services.conversations import InboundResult
 from app.services.conversations import handle_inbound
-from app.services.messaging import find_person
+from app.services.messaging import DRAMA_PREFIX
+from app.services.messaging import is_drama_number
+from app.services.messaging import why_not_simulate
 from app.services.people import get_resident
 from app.services.people import get_volunteer
 from app.services.phones import normalise_phone
 
-# Ofcom's range for TV, radio and training: 07700 900000 to 07700 900999.
-DRAMA_PREFIX = "+447700900"
+__all__ = ["DRAMA_PREFIX", "is_drama_number", "set_simulator_training", "simulate_text"]
 
 
-def is_drama_number(phone: str) -> bool:
-    """True for an E.164 number in Ofcom's drama range (no real person has one)."""
-    return phone.startswith(DRAMA_PREFIX) and len(phone) == len(DRAMA_PREFIX) + 3
-
-
-def why_not_simulate(phone: str) -> str | None:
-    """Why the simulator may not act on ``phone`` (E.164), or None when it may."""
-    if is_drama_number(phone):
-        return None
-    person = find_person(phone)
-    if person is not None and person.simulator_training:
-        return None
-    return (
-        "The simulator acts only on the numbers reserved for drama (07700 900000 to "
-        "07700 900999) or on someone an admin has marked for training, so that practice "
-        "never cancels a real lift or texts a real driver."
-    )
-
-
-def simulate_text(raw_phone: str, body: str, *, actor_id: int | None) -> InboundResult:
+def simulate_text(
+    raw_phone: str, body: str, *, actor_id: int | None, now: dt.datetime | None = None
+) -> InboundResult:
     """Pretend ``raw_phone`` sent ``body``: the inbound pipeline, marked simulated, audited."""
     phone = normalise_phone(raw_phone)
     body = body.strip()
@@ -57,7 +43,7 @@ def simulate_text(raw_phone: str, body: str, *, actor_id: int | None) -> Inbound
     if refusal is not None:
         raise NotAllowed(refusal)
     # The same pipeline as Twilio's webhook (routes/sms.py), marked simulated.
-    result = handle_inbound(phone, body, None, simulated=True)
+    result = handle_inbound(phone, body, None, simulated=True, now=now)
     inbound = db.session.get(Message, result.message_id) if result.message_id else None
     if inbound is not None:
         record_change(actor_id=actor_id, action="simulate_text", entity=inbound)

@@ -13,9 +13,11 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import AuditLog
 from app.models import Message
+from app.models import MessageStatus
 from app.models import Resident
 from app.services.auth import create_user
 from app.services.simulator import is_drama_number
+from app.services.simulator import simulate_text
 from tests.conftest import PASSWORD
 from tests.factories import make_resident
 
@@ -89,3 +91,24 @@ def test_the_command_line_simulator_follows_the_same_rule(app: Flask) -> None:
     assert runner.invoke(args=["sms", "simulate", "07700 900124", "HELP"]).exit_code == 0
     audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "simulate_text"))
     assert audit is not None and audit.staff_user_id is None
+
+
+def test_a_simulated_drop_never_texts_a_real_driver(app: Flask) -> None:
+    """Joan (a drama number) drops her lift in the simulator; Dev has a real number: his text is
+    kept as simulated and never reaches the SMS sender."""
+    from tests.fakes import install_fake_sms
+    from tests.services.test_dropping_lifts import NOW
+    from tests.services.test_dropping_lifts import Day
+
+    sms = install_fake_sms(app)
+    day = Day()
+    day.dev.phone = REAL
+    db.session.commit()
+    for body in ("my lifts", "DROP 1", "1"):
+        simulate_text(day.joan.phone or "", body, actor_id=None, now=NOW)
+    assert day.joan_out.status.value == "cancelled"
+    [to_dev] = db.session.scalars(
+        sa.select(Message).where(Message.phone == REAL, Message.kind == "driver_change")
+    ).all()
+    assert to_dev.status == MessageStatus.SIMULATED and "SMS simulator" in to_dev.error
+    assert sms.to(REAL)[-1:] != [to_dev.body]
