@@ -175,6 +175,82 @@ def _times(data: LiftInput, activity: Activity | None) -> None:
             raise InvalidInput(msg, field="return_latest")
 
 
+Place = tuple[str | None, str | None, float | None, float | None]  # address, postcode, lat, lon
+
+
+def _ends(start: Place, end: Place) -> dict[str, object]:
+    return {
+        "pickup_address": start[0],
+        "pickup_postcode": start[1],
+        "pickup_lat": start[2],
+        "pickup_lon": start[3],
+        "destination_address": end[0],
+        "destination_postcode": end[1],
+        "destination_lat": end[2],
+        "destination_lon": end[3],
+    }
+
+
+def _add_legs(
+    resident: Resident,
+    to: Place,
+    *,
+    day: dt.date,
+    activity_id: int | None,
+    purpose: LiftPurpose,
+    source: LiftSource,
+    escort_asked: bool,
+    outward: tuple[dt.time | None, dt.time | None, dt.time | None],
+    home: tuple[dt.time | None, dt.time | None] | None,
+    recurring_id: int | None = None,
+    notes: str = "",
+) -> list[LiftRequest]:
+    """Add a lift's legs to the session: from home to ``to``, and back when ``home`` is given.
+
+    The one place that decides what each leg carries (issue 10: a booking and a weekly lift
+    built them in two copies). ``outward`` is (pickup from, pickup until, arrive by); ``home``
+    is the return pickup window.
+    """
+    escort, mobility = escort_and_mobility(resident, escort_asked=escort_asked)
+    common: dict[str, object] = {
+        "resident_id": resident.id,
+        "day": day,
+        "activity_id": activity_id,
+        "recurring_id": recurring_id,
+        "escort": escort,
+        "mobility": mobility,
+        "purpose": purpose,
+        "priority": lift_priority(purpose, resident),
+        "source": source,
+        "notes": notes,
+    }
+    house: Place = (resident.address, resident.postcode, resident.lat, resident.lon)
+    pickup_earliest, pickup_latest, arrive_by = outward
+    outbound = LiftRequest(
+        leg=LiftLeg.OUTBOUND,
+        pickup_earliest=pickup_earliest,
+        pickup_latest=pickup_latest,
+        arrive_by=arrive_by,
+        **_ends(house, to),
+        **common,
+    )
+    db.session.add(outbound)
+    db.session.flush()
+    legs = [outbound]
+    if home is not None:
+        back = LiftRequest(
+            leg=LiftLeg.RETURN,
+            outbound_id=outbound.id,
+            pickup_earliest=home[0],
+            pickup_latest=home[1],
+            **_ends(to, house),
+            **common,
+        )
+        db.session.add(back)
+        legs.append(back)
+    return legs
+
+
 def book_lift(
     data: LiftInput, *, actor_id: int | None = None, today: dt.date | None = None
 ) -> LiftRequest:
@@ -241,53 +317,18 @@ def book_lift(
     if duplicate is not None:
         msg = f"{resident.full_name} already has this lift booked on {data.day:%A %-d %B}."
         raise Conflict(msg)
-    escort, mobility = escort_and_mobility(resident, escort_asked=data.escort)
-    common = dict(
-        resident_id=resident.id,
+    outbound, *_ = _add_legs(
+        resident,
+        (dest_address, dest_postcode, dest_lat, dest_lon),
         day=data.day,
         activity_id=data.activity_id or None,
-        escort=escort,
-        mobility=mobility,
         purpose=purpose,
-        priority=lift_priority(purpose, resident),
         source=source,
+        escort_asked=data.escort,
         notes=data.notes.strip(),
+        outward=(data.pickup_earliest, data.pickup_latest, data.arrive_by),
+        home=(data.return_earliest, data.return_latest) if data.with_return else None,
     )
-    outbound = LiftRequest(
-        leg=LiftLeg.OUTBOUND,
-        pickup_address=resident.address,
-        pickup_postcode=resident.postcode,
-        pickup_lat=resident.lat,
-        pickup_lon=resident.lon,
-        destination_address=dest_address,
-        destination_postcode=dest_postcode,
-        destination_lat=dest_lat,
-        destination_lon=dest_lon,
-        pickup_earliest=data.pickup_earliest,
-        pickup_latest=data.pickup_latest,
-        arrive_by=data.arrive_by,
-        **common,
-    )
-    db.session.add(outbound)
-    db.session.flush()
-    if data.with_return:
-        db.session.add(
-            LiftRequest(
-                leg=LiftLeg.RETURN,
-                outbound_id=outbound.id,
-                pickup_address=dest_address,
-                pickup_postcode=dest_postcode,
-                pickup_lat=dest_lat,
-                pickup_lon=dest_lon,
-                destination_address=resident.address,
-                destination_postcode=resident.postcode,
-                destination_lat=resident.lat,
-                destination_lon=resident.lon,
-                pickup_earliest=data.return_earliest,
-                pickup_latest=data.return_latest,
-                **common,
-            )
-        )
     db.session.commit()
     return outbound
 
@@ -498,55 +539,22 @@ def expand_recurring(day: dt.date) -> int:
             )
         if dest[2] is None:
             continue
-        escort, mobility = escort_and_mobility(resident, escort_asked=rec.escort)
-        common = dict(
-            resident_id=resident.id,
-            day=day,
-            recurring_id=rec.id,
-            activity_id=rec.activity_id,
-            escort=escort,
-            mobility=mobility,
-            purpose=rec.purpose,
-            priority=lift_priority(rec.purpose, resident),
-            source=LiftSource.RECURRING,
-        )
-        outbound = LiftRequest(
-            leg=LiftLeg.OUTBOUND,
-            pickup_address=resident.address,
-            pickup_postcode=resident.postcode,
-            pickup_lat=resident.lat,
-            pickup_lon=resident.lon,
-            destination_address=dest[0],
-            destination_postcode=dest[1],
-            destination_lat=dest[2],
-            destination_lon=dest[3],
-            pickup_earliest=rec.pickup_earliest,
-            pickup_latest=rec.pickup_latest,
-            arrive_by=rec.arrive_by,
-            **common,
-        )
-        db.session.add(outbound)
-        db.session.flush()
-        created += 1
+        home = None
         if rec.return_pickup_earliest is not None:
-            db.session.add(
-                LiftRequest(
-                    leg=LiftLeg.RETURN,
-                    outbound_id=outbound.id,
-                    pickup_address=dest[0],
-                    pickup_postcode=dest[1],
-                    pickup_lat=dest[2],
-                    pickup_lon=dest[3],
-                    destination_address=resident.address,
-                    destination_postcode=resident.postcode,
-                    destination_lat=resident.lat,
-                    destination_lon=resident.lon,
-                    pickup_earliest=rec.return_pickup_earliest,
-                    pickup_latest=rec.return_pickup_latest,
-                    **common,
-                )
-            )
-            created += 1
+            home = (rec.return_pickup_earliest, rec.return_pickup_latest)
+        legs = _add_legs(
+            resident,
+            dest,
+            day=day,
+            activity_id=rec.activity_id,
+            purpose=rec.purpose,
+            source=LiftSource.RECURRING,
+            escort_asked=rec.escort,
+            recurring_id=rec.id,
+            outward=(rec.pickup_earliest, rec.pickup_latest, rec.arrive_by),
+            home=home,
+        )
+        created += len(legs)
     db.session.commit()
     return created
 
