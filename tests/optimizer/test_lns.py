@@ -213,6 +213,32 @@ def test_a_return_is_served_only_with_its_outbound() -> None:
             assert p.shipments[s].requires in served
 
 
+def test_a_start_with_a_return_but_not_its_outbound_is_mended() -> None:
+    """A first solution from elsewhere (OR-Tools) that breaks the rule is put right."""
+    p = random_problem(8, n=2, vehicles=1, cap=3)
+    p = replace(
+        p,
+        shipments=(
+            replace(p.shipments[0], allowed_vehicles=frozenset()),
+            replace(p.shipments[1], requires=0),
+        ),
+    )
+    timer = RouteTimer(p)
+    seq = timer.seq(0, [(1, True), (1, False)])
+    times = timer.schedule(seq)
+    assert times is not None
+    arrivals = timer.arrivals(seq, times)
+    stops = (
+        PdpStopTime(1, True, arrivals[1], times[1]),
+        PdpStopTime(1, False, arrivals[2], times[2]),
+    )
+    start = PdpSolution((PdpRoute(0, times[0], stops, times[-1]),), (0,))
+    found = lns.improve(p, start, time.monotonic() + 30, params=SearchParams(max_iterations=5))
+    assert found is not None
+    assert found[0].routes == () and found[0].unserved == (0, 1)
+    assert validate_pdp(p, found[0]) == []
+
+
 def test_validator_names_a_return_served_without_its_outbound() -> None:
     """The independent validator has its own cause for an orphaned return."""
     p = random_problem(8, n=2, vehicles=1, cap=3)

@@ -30,3 +30,29 @@ def test_small_generated_day_is_planned_and_valid() -> None:
     assert validate_plan(problem, travel, result) == []
     assert all(u.reason is not UnservedReason.DRIVERS_BUSY for u in result.unserved)
     assert len(result.unserved) < 8
+
+
+def test_real_days_are_planned_within_every_rule_by_both_engines() -> None:
+    """Days as hard as a real one (issue 12): every plan passes the validator, and no lift
+    left out would fit into the plan on its own."""
+    from app.optimizer.rota import travel_matrix
+    from app.optimizer.types import SearchParams
+    from benchmarks.borough_day import fits_on_its_own
+
+    for seed in range(3):
+        problem = generate_day(seed, DaySpec.real_day(60, 12))
+        assert all(
+            lift.outbound_id == lift.id.replace("-back", "-out")
+            for lift in problem.lifts
+            if lift.id.endswith("-back")
+        )
+        matrix = travel_matrix(problem, StraightLineTravelTimes())
+        search = SearchParams(max_iterations=150)
+        for params in (
+            SolveParams(time_limit_s=10, seed=seed, search=search),
+            SolveParams(time_limit_s=2, seed=seed, engine="ortools"),
+        ):
+            result = solve_rota(problem, matrix, params)
+            assert validate_plan(problem, matrix, result) == []
+            if params.engine == "search":
+                assert fits_on_its_own(problem, matrix, result) == []

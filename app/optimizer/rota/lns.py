@@ -751,6 +751,10 @@ def improve(
     rng = srch.rng
     stats = {"lns_iterations": 0.0, "lns_accepted": 0.0, "lns_routes_removed": 0.0}
     bank = set(start.unserved)
+    served = srch.served(routes)
+    orphans = {s for s in served if srch.requires[s] is not None and srch.requires[s] not in served}
+    if orphans:  # a start that breaks "a return only with its outbound" (OR-Tools' first)
+        bank |= srch.remove(routes, orphans)
     if bank:
         # Construction: a published plan's requests back with their drivers first (a re-plan's
         # warm start); then every request that fits, by regret insertion, vehicles opened freely.
