@@ -9,6 +9,7 @@ lift."). The rota page, run sheets and ``flask rota plan`` all read it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from app.models import LiftRequest
 from app.models import Volunteer
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
+from app.services import clock
 
 OUTBOUND_UNSERVED = UnservedReason.OUTBOUND_UNSERVED.value
 # A reason the services give before solving (not the optimizer's own).
@@ -108,17 +110,27 @@ def _listed(names: list[str], limit: int = 5) -> str:
     return shown[0]
 
 
+# The optimizer writes a time of day as HH:MM (seconds after midnight, no zone: its own units).
+_HHMM = re.compile(r"\b([01]\d|2[0-3]):([0-5]\d)\b")
+
+
+def _times_read_by_the_clock(detail: str) -> str:
+    """``09:47`` becomes ``9:47am``: the one way pages, sheets and texts show a time."""
+    return _HHMM.sub(lambda m: clock.time_of_day(int(m[1]) * 3600 + int(m[2]) * 60), detail)
+
+
 def explain(found: Unserved, lift: LiftRequest | None = None) -> str:
     """The optimizer's finding about one lift in words that name the drivers concerned.
 
     The optimizer's own detail carries no ids; the drivers it concerns come as ids in
-    ``found.driver_ids`` and are named here.
+    ``found.driver_ids`` and are named here, and its times are read by the one clock.
     """
+    detail = _times_read_by_the_clock(found.detail)
     names = _names(found.driver_ids)
     if found.reason == UnservedReason.PINNED_DRIVER_UNABLE:
         if not names and lift is not None and lift.pinned_volunteer is not None:
             names = [lift.pinned_volunteer.full_name]
-        return f"{found.detail} It is pinned to {names[0]}." if names else found.detail
+        return f"{detail} It is pinned to {names[0]}." if names else detail
     if names:
-        return f"{found.detail} Those drivers: {_listed(names)}."
-    return found.detail
+        return f"{detail} Those drivers: {_listed(names)}."
+    return detail

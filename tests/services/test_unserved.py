@@ -125,3 +125,19 @@ def test_a_return_left_out_with_its_outward_lift_shows_no_lift_id(db):
     reasons = {row.reason: row.detail for row in plan.unserved}
     assert set(reasons) == {"window_impossible_alone", "outbound_unserved"}
     assert not any(ch.isdigit() for ch in reasons["outbound_unserved"]), reasons
+
+
+def test_an_impossible_window_reads_its_times_like_every_page(db):
+    """The rota's reason gives times as the run sheets and texts do (9:01am), never 09:01."""
+    make_volunteer()
+    make_lift(
+        make_resident(),
+        day=TUESDAY,
+        pickup_earliest=dt.time(9),
+        pickup_latest=dt.time(9),
+        arrive_by=dt.time(9, 1),
+    )
+    _plan, row = _only_unserved(rota.plan_day(TUESDAY, time_limit_s=1))
+    assert row.reason == UnservedReason.WINDOW_IMPOSSIBLE_ALONE
+    assert "after the arrival deadline 9:01am." in row.detail, row.detail
+    assert "09:" not in row.detail

@@ -26,7 +26,10 @@ def _window_reason(model: RotaModel, s: int) -> Unserved | None:
     direct = int(model.pdp.durations[sh.pickup, sh.delivery])
     ride = sh.max_ride_time
     if ride is not None and direct > ride:
-        detail = f"The direct drive ({direct} s) is longer than the maximum ride time ({ride} s)."
+        detail = (
+            f"The direct drive ({_minutes(direct)}) is longer than the maximum ride time "
+            f"({_minutes(ride)})."
+        )
         return Unserved(lift.id, UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE, detail)
     (pe, pl), (de, dl) = sh.pickup_windows[0], sh.delivery_windows[0]
     earliest_drop = pe + sh.pickup_service + direct
@@ -43,6 +46,10 @@ def _window_reason(model: RotaModel, s: int) -> Unserved | None:
         )
         return Unserved(lift.id, UnservedReason.EXCEEDS_MAX_RIDE_TIME_ALONE, detail)
     return None
+
+
+def _minutes(duration_s: int) -> str:
+    return f"{-(-duration_s // 60)} min"
 
 
 def _hhmm(t_s: int) -> str:
