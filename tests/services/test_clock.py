@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -77,3 +79,33 @@ def test_an_instant_reads_in_london_time_in_summer_and_winter(app):
 def test_a_window_reads_with_both_ends(app):
     """Availability and pickup windows: ``9am–12:30pm``."""
     assert clock.time_range(dt.time(9), dt.time(12, 30)) == "9am–12:30pm"
+
+
+APP = Path(__file__).resolve().parents[2] / "app"
+# Who else may read the system clock: the UTC default of stored timestamps, and stopwatches.
+_SERVER_DAY = re.compile(r"date\.today\(|datetime\.now\(\)|(?<!clock\.)utcnow\(|ZoneInfo\(")
+_TEMPLATE_TIME = re.compile(r"strftime\(['\"][^'\"]*%[HIMp]")
+
+
+def test_only_the_clock_decides_which_day_it_is():
+    """No date.today(), naive now() or time zone outside services/clock.py (issue 10)."""
+    offenders = [
+        f"{path.relative_to(APP)}:{n}"
+        for path in APP.rglob("*.py")
+        if path.name != "clock.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if _SERVER_DAY.search(line)
+    ]
+    assert offenders == []
+
+
+def test_templates_show_times_through_the_one_filter():
+    """Pages format a time with |clock or |when, never their own strftime (issue 10)."""
+    offenders = [
+        f"{path.relative_to(APP)}:{n}"
+        for path in (APP / "templates").rglob("*")
+        if path.is_file()
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if _TEMPLATE_TIME.search(line)
+    ]
+    assert offenders == []
