@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Message
 from app.models import MessageDirection
 from app.models import MessageStatus
+from app.services.phones import normalise_phone
 
 # "failed" on the dashboard means every text that did not reach the phone.
 STATUS_GROUPS = {
@@ -29,6 +30,14 @@ class MessageFilter:
     phone: str = ""
     resident_id: int | None = None
     volunteer_id: int | None = None
+
+
+def _as_stored(phone: str) -> str:
+    """A phone typed in any spacing (07700 900115) as texts store it (+447700900115)."""
+    try:
+        return normalise_phone(phone)
+    except InvalidInput:
+        return phone.strip()
 
 
 def list_messages(flt: MessageFilter, *, limit: int = 200) -> list[Message]:
@@ -50,7 +59,7 @@ def list_messages(flt: MessageFilter, *, limit: int = 200) -> list[Message]:
             msg = f"'{flt.direction}' is not in or out."
             raise InvalidInput(msg, field="direction") from None
     if flt.phone:
-        stmt = stmt.where(Message.phone == flt.phone)
+        stmt = stmt.where(Message.phone == _as_stored(flt.phone))
     if flt.resident_id is not None:
         stmt = stmt.where(Message.resident_id == flt.resident_id)
     if flt.volunteer_id is not None:

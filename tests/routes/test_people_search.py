@@ -72,3 +72,13 @@ def test_the_residents_page_still_lists_archived_residents(client, coordinator, 
     make_resident(first_name="Olive", last_name="Gone", active=False)
     assert "Olive Gone" in client.get("/people/residents?q=olive").get_data(as_text=True)
     assert client.get("/lifts/residents.json?q=olive").get_json()["results"] == []
+
+
+@pytest.mark.parametrize("typed", ["07700 900115", "+44 7700 900115", "+447700900115"])
+def test_the_texts_log_finds_a_number_typed_in_any_spacing(client, coordinator, grace, typed):
+    """The texts log narrowed by phone takes the number as people type it (issue 10)."""
+    from app.services import messaging
+
+    messaging.send_text(grace, "Your lift is tomorrow.", kind="test")
+    page = client.get(f"/messages/?phone={quote(typed)}").get_data(as_text=True)
+    assert "Grace Khan" in page, typed
