@@ -471,7 +471,7 @@ def main() -> int:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
             "FLASK_APP": "wsgi.py",
         }
         env.pop("REDIS_URL", None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
@@ -59,6 +61,7 @@ def is_mobile(e164: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def display_phone(e164: str | None) -> str:
     """Format an E.164 number the way people in the UK write it (``07700 900123``)."""
     if not e164:

@@ -8,6 +8,7 @@ answer fast, issue 7).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,11 +101,13 @@ class RouteView:
     drive_s: int
     distance_m: int
 
-    @property
+    # Cached: the rota page asks each route for these several times (40 routes must render
+    # within the page's p95 of 150 ms, benchmarks/web_load.py).
+    @functools.cached_property
     def lift_stops(self) -> tuple[StopView, ...]:
         return tuple(s for s in self.stops if s.lift_id is not None)
 
-    @property
+    @functools.cached_property
     def lifts(self) -> int:
         return sum(1 for s in self.stops if s.kind == "pickup")
 
