@@ -103,10 +103,13 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
     plan = plans.current_plan(day)
     lifts = _lifts_against(plan, day)
     responses: dict[str, int] = {}
-    if plan is not None and plan.status == PlanStatus.PUBLISHED:
+    # Drivers answer the plan they were texted, the published one, even while a draft is current.
+    told = plan if plan is not None and plan.status == PlanStatus.PUBLISHED else None
+    told = told or plans.published_plan(day)
+    if told is not None:
         for response, n in db.session.execute(
             sa.select(PlanRoute.response, sa.func.count())
-            .where(PlanRoute.plan_id == plan.id)
+            .where(PlanRoute.plan_id == told.id, PlanRoute.stops.any())
             .group_by(PlanRoute.response)
         ).all():
             responses[DriverResponse(response).value] = int(n)

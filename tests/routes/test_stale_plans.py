@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from app.extensions import db
 from app.models import PlanStatus
 from app.services import clock
 from app.services import lifts
@@ -122,3 +123,16 @@ def test_a_cancelled_stop_is_marked_on_the_route_and_the_run_sheet(
     assert '<span class="tag dropped">cancelled</span>' in stops
     rota_page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
     assert "Joan Smith&#39;s lift was cancelled" in rota_page
+
+
+def test_the_dashboard_counts_drivers_answers_on_the_published_plan_while_a_draft_is_current(
+    two_plans,
+) -> None:
+    """Drivers answer the plan they were texted: a decline shows even with a newer draft."""
+    published, _, _, _ = two_plans
+    dev = published.routes[0].volunteer
+    publishing.driver_reply(dev, False, now=clock.utcnow())
+    db.session.commit()
+    glance = tomorrow_at_a_glance(clock.today())
+    assert glance.plan_status == "draft" and glance.drivers_declined == 1
+    assert "Dev" in glance.freshness.describe()
