@@ -35,6 +35,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
@@ -856,6 +857,7 @@ def improve(
     # Last: every request still out that fits somewhere on its own goes in (a driver may be
     # opened for it); the true objective can only improve.
     if best_bank:
+        srch.sp = replace(sp, max_exact_checks=_INF)  # here every candidate is timed exactly
         final = list(best_routes)
         left = srch.repair(final, sorted(best_bank), open_new=True)
         if len(left) < len(best_bank):
