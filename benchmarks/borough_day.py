@@ -121,25 +121,35 @@ def fits_on_its_own(problem: Problem, matrix: TravelMatrix, result: RotaResult) 
 
 
 def shared_riders(problem: Problem, result: RotaResult) -> int:
-    """Count riders aboard at the same time as someone going to the same place."""
-    dropoff = {lift.id: LatLon(*lift.dropoff) for lift in problem.lifts}
+    """Count riders aboard at the same time as someone going to (or back from) the same place.
+
+    The model's definition (``pdptw.shared_riders``): an outward lift's activity is where it
+    goes, a return's is where it comes from.
+    """
+    lifts = {lift.id: lift for lift in problem.lifts}
+
+    def activity(lid: str) -> tuple[str, LatLon]:
+        lift = lifts[lid]
+        if lift.outbound_id is not None:
+            return "from", LatLon(*lift.pickup)
+        return "to", LatLon(*lift.dropoff)
+
     count = 0
     for route in result.routes:
-        aboard: dict[str, int] = {}
-        spans: list[tuple[str, int, int]] = []
-        for k, stop in enumerate(route.stops):
+        aboard: dict[tuple[str, LatLon], set[str]] = {}
+        shared: set[str] = set()
+        for stop in route.stops:
             if stop.lift_id is None:
                 continue
+            group = aboard.setdefault(activity(stop.lift_id), set())
             if stop.kind is StopKind.PICKUP:
-                aboard[stop.lift_id] = k
+                if group:
+                    shared.add(stop.lift_id)
+                    shared.update(group)
+                group.add(stop.lift_id)
             else:
-                spans.append((stop.lift_id, aboard.pop(stop.lift_id), k))
-        for lid, a, b in spans:
-            if any(
-                other != lid and dropoff[other] == dropoff[lid] and a2 < b and a < b2
-                for other, a2, b2 in spans
-            ):
-                count += 1
+                group.discard(stop.lift_id)
+        count += len(shared)
     return count
 
 

@@ -246,6 +246,9 @@ class Weights:
         Free shift of a published pickup time.
     continuity_s
         Bonus (as a cost for any other driver) for the driver who drove the resident last time.
+    shared_ride_s
+        Bonus for each resident in the car at the same time as another going to (or coming
+        back from) the same place: shared rides to the same activity (issue 12).
     """
 
     driver_fixed_s: int = 4 * 3600
@@ -254,6 +257,7 @@ class Weights:
     shifted_time_per_s: int = 2
     shift_tolerance_s: int = 600
     continuity_s: int = 300
+    shared_ride_s: int = 300
 
     def __post_init__(self) -> None:
         for name in (
@@ -263,6 +267,7 @@ class Weights:
             "shifted_time_per_s",
             "shift_tolerance_s",
             "continuity_s",
+            "shared_ride_s",
         ):
             if getattr(self, name) < 0:
                 msg = f"The objective weight {name} is negative ({getattr(self, name)})."

@@ -256,6 +256,30 @@ def test_validator_names_a_return_served_without_its_outbound() -> None:
     assert [v.cause for v in validate_pdp(p, orphan)] == [ViolationCause.OUTBOUND_UNSERVED]
 
 
+def test_riders_going_to_the_same_place_together_earn_the_shared_ride_bonus() -> None:
+    """Two aboard at once with the same activity make the objective lower by two bonuses."""
+    p = random_problem(2, n=3, vehicles=1, cap=3)
+    ships = [
+        replace(sh, share_key="hall" if s < 2 else "surgery") for s, sh in enumerate(p.shipments)
+    ]
+    p = replace(p, shipments=tuple(ships))
+    found = lns.improve(
+        p, PdpSolution((), (0, 1, 2)), time.monotonic() + 30, params=SearchParams(max_iterations=1)
+    )
+    assert found is not None
+    sol = found[0]
+    with_bonus = replace(p, objective=replace(p.objective, shared_ride_bonus=100))
+    from app.optimizer.rota.pdptw import shared_riders
+
+    stops = [(st.shipment, st.is_pickup) for r in sol.routes for st in r.stops]
+    assert (
+        shared_riders(p, [(0, True), (1, True), (0, False), (2, True), (1, False), (2, False)]) == 2
+    )
+    assert shared_riders(p, [(0, True), (0, False), (1, True), (1, False)]) == 0
+    key, key_bonus = solution_key(p, sol), solution_key(with_bonus, sol)
+    assert key[2] - key_bonus[2] == 100 * shared_riders(p, stops)
+
+
 def test_same_seed_and_iteration_limit_give_the_same_answer() -> None:
     """Deterministic for a seed and an iteration limit (no strategy chosen by the clock)."""
     p = random_problem(11, n=14, vehicles=6, ride=1.5)

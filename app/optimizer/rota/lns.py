@@ -44,6 +44,7 @@ from app.optimizer.rota.pdptw import PdpRoute
 from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import PdpStopTime
 from app.optimizer.rota.pdptw import route_totals
+from app.optimizer.rota.pdptw import shared_riders
 from app.optimizer.rota.timing import RouteTimer
 from app.optimizer.types import SearchParams
 
@@ -93,6 +94,8 @@ def solution_key(p: PdpProblem, sol: PdpSolution) -> tuple[int, int, int]:
             if sh.planned_pickup is not None:
                 shifted = abs(st.service_start - sh.planned_pickup) - o.shift_tolerance
                 cost += o.shifted_time_cost * max(0, shifted)
+        if o.shared_ride_bonus:
+            cost -= o.shared_ride_bonus * shared_riders(p, stops)
     cost += o.fairness_cost * longest
     return unserved, len(sol.routes) if o.vehicles_first else 0, cost
 
@@ -159,6 +162,12 @@ class _Search:
             o.preferred_vehicle_cost if sh.preferred_vehicles else 0 for sh in p.shipments
         ]
         self.any_soft = any(self.moved) or any(self.preferred)
+        self.share_bonus = o.shared_ride_bonus
+        key_ids: dict[str, int] = {}
+        self.share_keys = [
+            -1 if sh.share_key is None else key_ids.setdefault(sh.share_key, len(key_ids))
+            for sh in p.shipments
+        ]
         self.timed_soft = bool(o.span_cost) or (
             bool(o.shifted_time_cost) and any(sh.planned_pickup is not None for sh in p.shipments)
         )
@@ -166,7 +175,7 @@ class _Search:
         horizon = max(
             [v.time_window[1] for v in p.vehicles if v.time_window[1] < 10**11] or [0]
         ) + arc * (2 * ns + 2)
-        soft = ns * (o.moved_vehicle_cost + o.preferred_vehicle_cost)
+        soft = ns * (o.moved_vehicle_cost + o.preferred_vehicle_cost + o.shared_ride_bonus)
         soft += o.fairness_cost * int(p.durations.max(initial=0)) * (2 * ns + 2)
         if self.timed_soft:
             soft += (o.span_cost * self.nv + o.shifted_time_cost * ns) * horizon
@@ -246,7 +255,29 @@ class _Search:
                     cost += self.soft_cost(node // 2, v)
         if self.timed_soft:
             cost += self._timed_soft(seq)
+        if self.share_bonus and len(seq) > 4:
+            cost -= self.share_bonus * self._shared(seq)
         return _Route(v, seq, early, late, load, cum, cross, cost, drive, dist, multi)
+
+    def _shared(self, seq: list[int]) -> int:
+        """Count riders aboard with another of the same activity (see ``shared_riders``)."""
+        keys = self.share_keys
+        aboard: dict[int, set[int]] = {}
+        shared: set[int] = set()
+        for node in seq[1:-1]:
+            s = node // 2
+            k = keys[s]
+            if k < 0:
+                continue
+            group = aboard.setdefault(k, set())
+            if node % 2 == 0:
+                if group:
+                    shared.add(s)
+                    shared.update(group)
+                group.add(s)
+            else:
+                group.discard(s)
+        return len(shared)
 
     def _timed_soft(self, seq: list[int]) -> int:
         """Return the span and shifted-time costs of ``seq`` at the times drivers are given."""

@@ -118,6 +118,9 @@ class PdpShipment:
     requires
         Index of a shipment that must be served for this one to be served (a return leg and
         its outbound: nobody is collected from a place they were never taken to).
+    share_key
+        Shipments with the same key aboard the same vehicle at the same time earn
+        :attr:`PdpObjective.shared_ride_bonus` each (the same activity).
     key
         Identifier carried through to the solution (a lift id, a VROOM shipment id).
     """
@@ -138,6 +141,7 @@ class PdpShipment:
     preferred_vehicles: frozenset[int] = frozenset()
     planned_pickup: int | None = None
     requires: int | None = None
+    share_key: str | None = None
     key: str = ""
 
 
@@ -165,6 +169,9 @@ class PdpObjective:
         Cost per time unit of each route's duration (start to end, waiting included).
     fairness_cost
         Cost per time unit of the longest route's driving time (spreads the work).
+    shared_ride_bonus
+        Taken off the cost for each shipment aboard at the same time as another with its
+        ``share_key`` (not modelled by the OR-Tools engine).
     vehicles_first
         ``True``: fewer vehicles before any cost (Li & Lim, the VROOM-format CLI's route
         minimisation); ``False``: a vehicle costs its ``fixed_cost`` and no more (the bureau,
@@ -178,6 +185,7 @@ class PdpObjective:
     shift_tolerance: int = 0
     span_cost: int = 0
     fairness_cost: int = 0
+    shared_ride_bonus: int = 0
     vehicles_first: bool = True
 
 
@@ -397,6 +405,28 @@ def route_locations(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> list[i
         locs.append(sh.pickup if is_pickup else sh.delivery)
     locs.append(veh.end)
     return locs
+
+
+def shared_riders(p: PdpProblem, stops: Sequence[RouteStop]) -> int:
+    """Count the shipments aboard at the same time as another with the same ``share_key``.
+
+    Two rides overlap exactly when one is picked up while the other is aboard.
+    """
+    aboard: dict[str, set[int]] = {}
+    shared: set[int] = set()
+    for s, is_pickup in stops:
+        key = p.shipments[s].share_key
+        if key is None:
+            continue
+        group = aboard.setdefault(key, set())
+        if is_pickup:
+            if group:
+                shared.add(s)
+                shared.update(group)
+            group.add(s)
+        else:
+            group.discard(s)
+    return len(shared)
 
 
 def route_totals(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> tuple[int, int, int]:

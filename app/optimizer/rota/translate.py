@@ -160,6 +160,8 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
                 preferred_vehicles=frozenset(vehicles_of.get(lift.last_driver_id or "", [])),
                 planned_pickup=lift.published_pickup_s,
                 requires=None if lift.outbound_id is None else lift_index[lift.outbound_id],
+                # The activity: where an outward lift goes, where a return comes from.
+                share_key=f"from:{p}" if lift.outbound_id is not None else f"to:{q}",
                 key=lift.id,
             )
         )
@@ -174,6 +176,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
             shifted_time_cost=w.shifted_time_per_s,
             shift_tolerance=w.shift_tolerance_s,
             fairness_cost=w.fairness,
+            shared_ride_bonus=w.shared_ride_s,
             vehicles_first=False,
         ),
         shared_travel_limits=tuple(shared),
