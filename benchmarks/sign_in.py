@@ -6,8 +6,9 @@ so anyone could list the bureau's staff. This posts the real sign-in form (the a
 factory, CSRF off, the embedded defaults: SQLite, the in-memory rate limiter) alternately with
 a wrong password for a known email and with an unknown email, each from a fresh address and
 browser (the two kinds taking turns to go first) with the account's throttle cleared between
-tries (the admin's lever), and prints the median answer time of each and their difference. Then it fails one account from ever-changing
-addresses until the answer is 429 and prints after how many failures.
+tries (the admin's lever), and prints the median answer time of each and their difference.
+Then it fails one account from ever-changing addresses until the answer is 429 and prints
+after how many failures.
 
 Targets: |median known - median unknown| < 10 ms; 429 by the 11th failure for one account.
 Exit status 1 when a target is missed.
