@@ -27,6 +27,7 @@ from app.services.auth import create_user
 from app.services.rota import pin_lift
 from app.services.rota import plan_day
 from tests.browser.conftest import LiveServer
+from tests.browser.conftest import axe_violations
 from tests.browser.conftest import live_app
 from tests.factories import DAGENHAM
 from tests.factories import add_postcode
@@ -236,3 +237,14 @@ def test_removing_a_service_asks_with_its_real_name(
     assert asked == ["Remove Alzheimer's Society from the public directory?"]
     page.goto(live.url + "/places/services")
     assert page.get_by_text("Alzheimer's Society").count() >= 1
+
+
+def test_the_new_admin_pages_pass_axe(page: Any, site: tuple[LiveServer, list[str]]) -> None:
+    """The staff accounts page, the password form and the training button: no serious finding."""
+    live, pages = site
+    _sign_in(page, live)
+    admin_pages = [p for p in pages if p.startswith(("/admin/", "/people/residents/"))]
+    assert any(p.startswith("/admin/users") for p in admin_pages), pages
+    for path in admin_pages:
+        page.goto(live.url + path)
+        assert axe_violations(page) == [], path
