@@ -160,6 +160,33 @@ def test_best_insertion_matches_brute_force_with_ride_times_durations_and_two_lo
     assert cases > 5  # the check is not vacuous
 
 
+def test_best_insertion_matches_brute_force_with_two_windows_per_stop() -> None:
+    """Stops with two windows are decided exactly too (the bounds send them to exact timing)."""
+    cases = 0
+    for seed in range(8):
+        p = random_problem(seed, n=8, ride=1.6)
+        ships = []
+        for s, sh in enumerate(p.shipments):
+            a, b = sh.pickup_windows[0]
+            if s % 2 and b - a > 40:
+                mid = (a + b) // 2
+                sh = replace(sh, pickup_windows=((a, mid - 15), (mid + 15, b + 150)))
+            ships.append(sh)
+        p = replace(p, shipments=tuple(ships))
+        srch = lns._Search(p, EXHAUSTIVE, seed)
+        route = srch.empty(0)
+        for s in range(5):
+            delta, i, j = srch.best_insertion(route, s)
+            if delta < lns._INF:
+                route = srch.insert(route, s, i, j)
+        stops = route.seq[1:-1]
+        for s in range(5, 8):
+            delta, _, _ = srch.best_insertion(route, s)
+            assert delta == _brute_best(srch, p, stops, 0, s)
+            cases += delta < lns._INF
+    assert cases > 3
+
+
 def test_improve_returns_a_valid_solution_no_worse_than_its_start() -> None:
     """Starting from nothing, the search constructs and returns a valid, better solution."""
     p = random_problem(3, n=10, vehicles=10)
