@@ -430,6 +430,8 @@ class SearchParams:
     max_exact_checks
         Insertions the constant-time bounds cannot decide that are timed exactly, per route
         and request (the cheapest first).
+    relocate_passes
+        Passes of the pair-relocate local search over the best solution at the end (0: none).
     """
 
     construction: str = "ortools"
@@ -449,6 +451,7 @@ class SearchParams:
     bank_weight_empty: float = 10.0
     bank_weight_distance: float | None = 3.0
     max_exact_checks: int = 4
+    relocate_passes: int = 3
 
     def __post_init__(self) -> None:
         if self.construction not in _CONSTRUCTIONS:

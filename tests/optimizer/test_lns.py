@@ -187,6 +187,22 @@ def test_best_insertion_matches_brute_force_with_two_windows_per_stop() -> None:
     assert cases > 3
 
 
+def test_pair_relocation_gathers_requests_spread_over_many_vehicles() -> None:
+    """The relocate local search moves requests while the objective falls, staying feasible."""
+    p = random_problem(4, n=6, vehicles=6, ride=1.8)
+    srch = lns._Search(p, SearchParams(), 0)
+    routes = [srch.empty(v) for v in range(6)]
+    for s in range(6):
+        delta, i, j = srch.best_insertion(routes[s], s)
+        assert delta < lns._INF
+        routes[s] = srch.insert(routes[s], s, i, j)
+    before = srch.objective(routes, set())
+    assert srch.relocate_descent(routes, set(), passes=3) > 0
+    assert srch.objective(routes, set()) < before
+    sol = lns._timed(srch, routes, set())
+    assert sol is not None and validate_pdp(p, sol) == []
+
+
 def test_improve_returns_a_valid_solution_no_worse_than_its_start() -> None:
     """Starting from nothing, the search constructs and returns a valid, better solution."""
     p = random_problem(3, n=10, vehicles=10)

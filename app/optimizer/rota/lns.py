@@ -699,6 +699,50 @@ class _Search:
                 return out
             out = self._closure(out)
 
+    def relocate_descent(self, routes: list[_Route], bank: set[int], passes: int) -> int:
+        """Move single requests (pickup and drop-off together) while it lowers the objective.
+
+        The pair-relocate local search, first improvement, in place; a request another one
+        requires (an outbound with its return aboard) stays. Returns the moves made.
+        """
+        moves = 0
+        for _ in range(passes):
+            improved = False
+            obj = self.objective(routes, bank)
+            where = {x // 2: k for k, r in enumerate(routes) for x in r.seq[1:-1] if x % 2 == 0}
+            order = sorted(where)
+            self.rng.shuffle(order)
+            for s in order:
+                if any(d in where for d in self.dependants.get(s, ())):
+                    continue
+                k0 = where[s]
+                r0 = routes[k0]
+                rest = self.route(r0.vehicle, [x for x in r0.seq[1:-1] if x // 2 != s])
+                if rest is None:
+                    continue
+                trial = list(routes)
+                trial[k0] = rest
+                best, bk, bi, bj = _INF, -1, -1, -1
+                for k in range(len(trial)):
+                    if len(trial[k].seq) == 2 and k != k0:
+                        continue  # no new vehicle for a move
+                    delta, i, j = self._cost_in(trial, k, s)
+                    if delta < best:
+                        best, bk, bi, bj = delta, k, i, j
+                if bk < 0:
+                    continue
+                trial[bk] = self.insert(trial[bk], s, bi, bj)
+                new_obj = self.objective(trial, bank)
+                if new_obj < obj:
+                    routes[:] = trial
+                    obj = new_obj
+                    where[s] = bk
+                    moves += 1
+                    improved = True
+            if not improved:
+                break
+        return moves
+
     def related_ruin(self, routes: list[_Route], size: int, seed: int) -> set[int]:
         """Choose ``size`` requests related to ``seed`` (or random ones) to remove."""
         if self.rng.random() < self.sp.random_ruin:
@@ -893,6 +937,11 @@ def improve(
         left = srch.repair(final, sorted(best_bank), open_new=True)
         if len(left) < len(best_bank):
             best_routes, best_bank = final, set(left)
+    if sp.relocate_passes:
+        best_routes = list(best_routes)
+        stats["relocations"] = float(
+            srch.relocate_descent(best_routes, best_bank, sp.relocate_passes)
+        )
     sol = _timed(srch, best_routes, best_bank)
     if sol is None:
         return None
