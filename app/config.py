@@ -66,6 +66,8 @@ class Config:
     # Search processes per plan; unset: 1 in the web process and `flask rota plan`, 2 on the
     # RQ planning worker (issue 12).
     PLAN_SEARCH_WORKERS: int | None = None
+    # A re-plan of a published day starts warm from it and searches at most this long.
+    REPLAN_TIME_LIMIT_S = 5
     # Logs: one JSON object a line ("json") or plain lines for a terminal ("text").
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"
@@ -110,6 +112,7 @@ class Config:
         "BUREAU_HOURS": ("BUREAU_HOURS", str),
         "PLAN_TIME_LIMIT_S": ("PLAN_TIME_LIMIT_S", int),
         "PLAN_SEARCH_WORKERS": ("PLAN_SEARCH_WORKERS", int),
+        "REPLAN_TIME_LIMIT_S": ("REPLAN_TIME_LIMIT_S", int),
         "LOG_FORMAT": ("LOG_FORMAT", str),
         "LOG_LEVEL": ("LOG_LEVEL", str),
         "PROXY_FIX": ("PROXY_FIX", int),

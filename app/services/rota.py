@@ -200,7 +200,7 @@ def plan_day(
             left_out.append((row, unserved_words.NO_LOCATION, str(exc)))
     lifts, orphaned = _returns_follow_outbound(rows, lifts)
     travel = travel or travel_times()
-    limit = time_limit_s or float(current_app.config.get("PLAN_TIME_LIMIT_S", 20))
+    limit = time_limit_s or planning_time_limit(replanning=published is not None)
     params = SolveParams(time_limit_s=limit, workers=workers or planning_workers())
     if drivers:
         problem = build_problem(day, lifts, drivers)
@@ -284,6 +284,16 @@ def _returns_follow_outbound(
         else:
             orphaned[row.id] = unserved_words.OUTBOUND_UNSERVED
     return kept, orphaned
+
+
+def planning_time_limit(*, replanning: bool) -> float:
+    """Seconds the solver may search: ``PLAN_TIME_LIMIT_S``, or at most ``REPLAN_TIME_LIMIT_S``
+    when a published plan is re-planned (it starts warm from that plan; issue 12)."""
+    cfg = current_app.config
+    limit = float(cfg.get("PLAN_TIME_LIMIT_S", 20))
+    if replanning:
+        limit = min(limit, float(cfg.get("REPLAN_TIME_LIMIT_S", 5)))
+    return limit
 
 
 def planning_workers(*, in_planning_worker: bool = False) -> int:

@@ -121,6 +121,16 @@ def test_one_search_worker_in_the_web_process_and_two_on_the_planning_worker(app
         assert rota.planning_workers(in_planning_worker=True) == 1
 
 
+def test_a_replan_searches_at_most_the_replan_time_limit(app):
+    """A re-plan of a published day starts warm and gets REPLAN_TIME_LIMIT_S (issue 12)."""
+    with app.app_context():
+        app.config.update(PLAN_TIME_LIMIT_S=20, REPLAN_TIME_LIMIT_S=5)
+        assert rota.planning_time_limit(replanning=False) == 20
+        assert rota.planning_time_limit(replanning=True) == 5
+        app.config["PLAN_TIME_LIMIT_S"] = 3
+        assert rota.planning_time_limit(replanning=True) == 3
+
+
 def test_pinned_lift_stays_with_its_driver(db):
     """Staff pin a lift to a driver; the plan keeps it there."""
     near = make_volunteer(first_name="Near", lat=VALENCE[0], lon=VALENCE[1])
