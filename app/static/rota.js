@@ -4,6 +4,7 @@
 
   // --- planning progress -------------------------------------------------------------
   var box = document.getElementById("planning");
+  var unknown = 0;
   function poll() {
     fetch(box.getAttribute("data-status-url"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (res) { return res.json(); })
@@ -19,6 +20,9 @@
         }
         else if (s.state === "failed") {
           document.getElementById("planning-text").textContent = s.error || "Planning failed.";
+        } else if (s.state === "none" && ++unknown >= 3) {
+          // Another web process is planning it (Redis down, several workers): show what is saved.
+          window.location.reload();
         } else { setTimeout(poll, 1000); }
       })
       .catch(function () { setTimeout(poll, 3000); });
