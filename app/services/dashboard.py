@@ -23,7 +23,7 @@ from app.models import PlanStatus
 from app.models import Volunteer
 from app.services import clock
 from app.services import plans
-from app.services.people import availability_on
+from app.services.people import drivers_free_on
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,7 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
     def count(stmt: sa.Select[tuple[int]]) -> int:
         return int(db.session.scalar(stmt) or 0)
 
-    drivers = db.session.scalars(
-        sa.select(Volunteer)
-        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
-        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
-    ).all()
-    available = sum(1 for v in drivers if v.dbs_valid_on(day) and availability_on(v, day))
+    available = sum(1 for d in drivers_free_on(day) if d.volunteer.dbs_valid_on(day))
     plan = plans.current_plan(day)
     lifts = _lifts_against(plan, day)
     responses: dict[str, int] = {}

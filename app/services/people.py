@@ -10,6 +10,7 @@ from typing import Any
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.errors import Conflict
 from app.errors import InvalidInput
@@ -349,6 +350,35 @@ def availability_on(volunteer: Volunteer, day: dt.date) -> list[tuple[dt.time, d
         if e.available and e.start_time is not None and e.end_time is not None
     ]
     return _merge(sorted(windows))
+
+
+@dataclass(frozen=True)
+class FreeDriver:
+    """A driver free on a day, with the windows they gave."""
+
+    volunteer: Volunteer
+    windows: list[tuple[dt.time, dt.time]]
+
+
+def drivers_free_on(day: dt.date) -> list[FreeDriver]:
+    """Who can be planned to drive on ``day``: active drivers with a located home and hours.
+
+    The one rule (issue 10: the dashboard counted drivers the planner could not use). A DBS
+    check is the solver's to judge, so a lift can be reported as "no driver with a valid DBS
+    check"; :func:`Volunteer.dbs_valid_on` is that rule.
+    """
+    volunteers = db.session.scalars(
+        sa.select(Volunteer)
+        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
+        .order_by(Volunteer.id)
+    ).all()
+    free = []
+    for volunteer in volunteers:
+        windows = availability_on(volunteer, day)
+        if windows and volunteer.lat is not None and volunteer.lon is not None:
+            free.append(FreeDriver(volunteer, windows))
+    return free
 
 
 def _merge(windows: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:

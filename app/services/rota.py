@@ -49,7 +49,7 @@ from app.services.optimizer_mapping import build_problem
 from app.services.optimizer_mapping import driver_from_row
 from app.services.optimizer_mapping import lift_from_row
 from app.services.optimizer_mapping import published_position
-from app.services.people import availability_on
+from app.services.people import drivers_free_on
 from app.services.roads import travel_times_from_config
 
 log = logging.getLogger(__name__)
@@ -99,18 +99,7 @@ def _open_lifts(day: dt.date) -> list[LiftRequest]:
 
 
 def _drivers(day: dt.date) -> list[Driver]:
-    volunteers = db.session.scalars(
-        sa.select(Volunteer)
-        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
-        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
-        .order_by(Volunteer.id)
-    ).all()
-    drivers = []
-    for v in volunteers:
-        windows = availability_on(v, day)
-        if windows and v.lat is not None and v.lon is not None:
-            drivers.append(driver_from_row(v, windows))
-    return drivers
+    return [driver_from_row(d.volunteer, d.windows) for d in drivers_free_on(day)]
 
 
 def _last_drivers(resident_ids: set[int], day: dt.date) -> dict[int, str]:
