@@ -85,8 +85,11 @@ def _other(params: SolveParams) -> SolveParams:
     return replace(params, search=search, seed=params.seed + 1, workers=1)
 
 
-def _child(p: PdpProblem, params: SolveParams) -> PdpSolution:
-    return _one(p, params, None)
+def _child(p: PdpProblem, params: SolveParams, deadline: float) -> PdpSolution:
+    """Search in the spawned worker until the parent's deadline (the monotonic clock is the
+    machine's, so starting the interpreter does not lengthen the solve)."""
+    left = max(0.1, deadline - time.monotonic())
+    return _one(p, replace(params, time_limit_s=left), None)
 
 
 def solve_pdp(
@@ -121,8 +124,9 @@ def solve_pdp(
     if params.workers <= 1:
         return _one(p, params, progress)
     ctx = multiprocessing.get_context("spawn")
+    deadline = time.monotonic() + params.time_limit_s
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        pending = pool.submit(_child, p, _other(params))
+        pending = pool.submit(_child, p, _other(params), deadline)
         mine = _one(p, replace(params, workers=1), progress)
         theirs = pending.result(timeout=params.time_limit_s + _SPAWN_GRACE_S)
     best = min((mine, theirs), key=lambda s: solution_key(p, s))
