@@ -176,6 +176,17 @@ class _ThreadJobs:
         with self.lock:
             self.jobs[job_id] = replace(self.jobs.get(job_id, JobState("none")), **changes)
 
+    def claim(self, job_id: str) -> bool:
+        """Mark ``job_id`` started unless it already runs: two clicks at once start one run."""
+        with self.lock:
+            known = self.jobs.get(job_id)
+            if known is not None and known.running:
+                return False
+            self.jobs[job_id] = JobState(
+                "started", where="thread", started_at=dt.datetime.now(dt.UTC)
+            )
+            return True
+
 
 # The id of the thread job running in this context, for report_progress.
 _thread_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("thread_job", default=None)
@@ -221,15 +232,8 @@ def start_background(
 def _start_thread(path: str, args: tuple[Any, ...], job_id: str) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     registry = _registry()
-    registry.set(
-        job_id,
-        state="started",
-        progress=0.0,
-        result=None,
-        error="",
-        where="thread",
-        started_at=dt.datetime.now(dt.UTC),
-    )
+    if not registry.claim(job_id):
+        return
 
     def run() -> None:
         _thread_job.set(job_id)

@@ -366,7 +366,8 @@ def drop_lifts(
     The one home of what dropping a lift triggers (issue 10, STYLE rule 26): the leg's status
     (cancelled, late on the day itself; back to requested when its driver declined; unserved
     when a re-plan left it out), each driver with it on a published route told, the day flagged
-    for re-planning, the resident told, and staff alerted when nobody on staff did it. Does not
+    for re-planning, the resident told, and staff alerted when a resident dropped it by text (a
+    driver's decline is alerted once per route, by ``publishing.decline_route``). Does not
     commit: the caller's use case does, then dispatches the texts (the outbox rule).
     """
     legs = [leg for leg in legs if leg.is_open]

@@ -33,6 +33,15 @@ def _pickups(plan: Plan) -> dict[int, tuple[int, int]]:
     }
 
 
+def _unserved_reason(db, plan_id: int, lift_id: int) -> UnservedLift | None:
+    """Why ``plan_id`` left lift ``lift_id`` out, if it did."""
+    return db.session.scalar(
+        sa.select(UnservedLift).where(
+            UnservedLift.plan_id == plan_id, UnservedLift.lift_id == lift_id
+        )
+    )
+
+
 def _published_day(db):
     north = make_volunteer(first_name="North", lat=VALENCE[0], lon=VALENCE[1])
     south = make_volunteer(first_name="South", lat=DAGENHAM[0], lon=DAGENHAM[1])
@@ -74,11 +83,7 @@ def test_a_lift_pinned_to_a_driver_off_that_day_is_unserved_by_name(db):
     db.session.add(AvailabilityException(volunteer_id=off.id, day=TUESDAY, available=False))
     db.session.commit()
     plan_id = rota.plan_day(TUESDAY, time_limit_s=1).plan_id
-    reason = db.session.scalar(
-        sa.select(UnservedLift).where(
-            UnservedLift.plan_id == plan_id, UnservedLift.lift_id == lift.id
-        )
-    )
+    reason = _unserved_reason(db, plan_id, lift.id)
     assert reason is not None and reason.reason == "pinned_driver_unable"
     assert "Pat Pinned" in reason.detail and f"'{off.id}'" not in reason.detail
 
@@ -164,10 +169,6 @@ def test_a_lift_pinned_to_a_driver_the_resident_must_not_travel_with_is_unserved
     db.session.add(BlockedPair(resident_id=ivy.id, volunteer_id=pat.id, reason="Asked not to"))
     db.session.commit()
     plan_id = rota.plan_day(TUESDAY, time_limit_s=1).plan_id
-    reason = db.session.scalar(
-        sa.select(UnservedLift).where(
-            UnservedLift.plan_id == plan_id, UnservedLift.lift_id == lift.id
-        )
-    )
+    reason = _unserved_reason(db, plan_id, lift.id)
     assert reason is not None and reason.reason == "pinned_driver_unable"
     assert reason.detail.startswith("Ivy Stone must not travel with Pat Pinned")
