@@ -323,6 +323,24 @@ def test_riders_going_to_the_same_place_together_earn_the_shared_ride_bonus() ->
     assert key[2] - key_bonus[2] == 100 * shared_riders(p, stops)
 
 
+def test_a_rule_the_search_cannot_model_is_refused_by_name() -> None:
+    """An explicit unserved penalty is named, and solving refuses instead of guessing."""
+    import pytest
+
+    from app.optimizer.errors import InvalidProblem
+    from app.optimizer.rota.search import solve_pdp
+    from app.optimizer.types import SolveParams
+
+    p = random_problem(1, n=3)
+    assert lns.unsupported(p) == []
+    priced = replace(p, objective=replace(p.objective, unserved_penalty=50))
+    assert lns.unsupported(priced) and "unserved_penalty" in lns.unsupported(priced)[0]
+    with pytest.raises(InvalidProblem, match="unserved_penalty"):
+        solve_pdp(priced, SolveParams(time_limit_s=1))
+    priced_out = solve_pdp(priced, SolveParams(time_limit_s=1, engine="ortools"))
+    assert validate_pdp(priced, priced_out) == []  # OR-Tools models the price
+
+
 def test_same_seed_and_iteration_limit_give_the_same_answer() -> None:
     """Deterministic for a seed and an iteration limit (no strategy chosen by the clock)."""
     p = random_problem(11, n=14, vehicles=6, ride=1.5)

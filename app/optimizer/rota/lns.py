@@ -55,12 +55,15 @@ _NONE = (_INF, -1, -1)
 def unsupported(p: PdpProblem) -> list[str]:
     """Return the rules of ``p`` the search cannot model (empty: it models them all).
 
-    Every field of the generic problem is modelled; this is the single place that would name
-    a new one the search does not know yet, so that such a problem is refused, never solved
-    with a weaker search.
+    Every field of the generic problem is modelled but one: an explicit
+    ``objective.unserved_penalty`` (a price at which leaving a request out beats serving it);
+    the search always serves first. This is the single place that names such rules, so that a
+    problem with them is refused, never solved with a weaker search.
     """
-    del p
-    return []
+    out = []
+    if p.objective.unserved_penalty:
+        out.append("an explicit unserved_penalty (the search always serves every request it can)")
+    return out
 
 
 def supports(p: PdpProblem) -> bool:
