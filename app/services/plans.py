@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from dataclasses import field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AuditLog
+from app.models import DriverResponse
 from app.models import LiftRequest
 from app.models import LiftStatus
 from app.models import Plan
@@ -24,6 +26,8 @@ from app.models import PlanStatus
 from app.models import PlanStop
 from app.models import StopKind
 from app.models import UnservedLift
+from app.models import Volunteer
+from app.services.people import availability_on
 
 # A lift in one of these states no longer needs its place on the rota.
 DROPPED_STATUSES = (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED)
@@ -183,7 +187,40 @@ def freshness(plan: Plan) -> Freshness:
             )
         }
     reasons = tuple((plan.stats or {}).get("replan_reasons", [])) if _flagged(plan) else ()
+    reasons += tuple(_drivers_gone(plan))
     return Freshness(added=len(added), changed=len(changed), dropped=len(dropped), reasons=reasons)
+
+
+def _drivers_gone(plan: Plan) -> list[str]:
+    """Drivers with lifts on ``plan`` who can no longer drive that day (a day off since, say).
+
+    A driver who declined their published route is already a reason of their own.
+    """
+    declined = (
+        sa.select(PlanRoute.volunteer_id)
+        .join(Plan, PlanRoute.plan_id == Plan.id)
+        .where(
+            Plan.day == plan.day,
+            Plan.status == PlanStatus.PUBLISHED,
+            PlanRoute.response == DriverResponse.DECLINED,
+        )
+    )
+    drivers = db.session.scalars(
+        sa.select(Volunteer)
+        .join(PlanRoute, PlanRoute.volunteer_id == Volunteer.id)
+        .where(
+            PlanRoute.plan_id == plan.id,
+            PlanRoute.volunteer_id.not_in(declined),
+            PlanRoute.stops.any(PlanStop.lift_id.is_not(None)),
+        )
+        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
+        .order_by(Volunteer.last_name, Volunteer.first_name)
+    )
+    return [
+        f"{v.full_name} is no longer free to drive that day"
+        for v in drivers
+        if not v.active or not availability_on(v, plan.day)
+    ]
 
 
 def _flagged(plan: Plan) -> bool:

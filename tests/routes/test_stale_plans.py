@@ -136,3 +136,16 @@ def test_the_dashboard_counts_drivers_answers_on_the_published_plan_while_a_draf
     glance = tomorrow_at_a_glance(clock.today())
     assert glance.plan_status == "draft" and glance.drivers_declined == 1
     assert "Dev" in glance.freshness.describe()
+
+
+def test_a_driver_booked_off_after_the_plan_makes_it_stale(two_plans, client, coordinator) -> None:
+    """A day off entered for a driver with lifts on the plan: the rota says so by name."""
+    from app.models import AvailabilityException
+
+    _, draft, _, _ = two_plans
+    dev = draft.routes[0].volunteer
+    db.session.add(AvailabilityException(volunteer_id=dev.id, day=DAY, available=False))
+    db.session.commit()
+    gone = f"{dev.full_name} is no longer free to drive that day"
+    assert plans.freshness(draft).reasons == (gone,)
+    assert gone in client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
