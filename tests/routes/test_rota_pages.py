@@ -26,6 +26,10 @@ def fast_plans(app):
 
 def _plan(client) -> None:
     """Press Plan, then wait as the rota page does for the planning in the background."""
+    _plan_expecting(client, "finished")
+
+
+def _plan_expecting(client, outcome: str) -> None:
     response = client.post("/rota/plan", data={"day": DAY.isoformat()})
     assert response.status_code == 302
     deadline = time.monotonic() + 60
@@ -34,7 +38,7 @@ def _plan(client) -> None:
         if status["state"] in ("finished", "failed"):
             break
         time.sleep(0.1)
-    assert status["state"] == "finished", status
+    assert status["state"] == outcome, status
 
 
 def _day_with_an_unservable_lift():
@@ -146,3 +150,10 @@ def test_leaflet_is_served_from_node_modules_or_not_at_all(client):
     assert response.status_code in (200, 404)
     assert client.get("/assets/other/package.json").status_code == 404
     assert client.get("/assets/leaflet/../package.json").status_code == 404
+
+
+def test_a_failed_planning_says_why_on_the_rota(client, coordinator, db, app):
+    """Nothing to plan: after the background run, the rota page says so in words."""
+    _plan_expecting(client, "failed")
+    page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
+    assert f"Planning failed: There is nothing to plan on {DAY:%A %-d %B}" in page
