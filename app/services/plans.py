@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dataclasses import field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AuditLog
@@ -27,7 +26,7 @@ from app.models import PlanStop
 from app.models import StopKind
 from app.models import UnservedLift
 from app.models import Volunteer
-from app.services.people import availability_on
+from app.services.people import drivers_free_on
 
 # A lift in one of these states no longer needs its place on the rota.
 DROPPED_STATUSES = (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED)
@@ -205,6 +204,7 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.response == DriverResponse.DECLINED,
         )
     )
+    free = {driver.volunteer.id for driver in drivers_free_on(plan.day)}
     drivers = db.session.scalars(
         sa.select(Volunteer)
         .join(PlanRoute, PlanRoute.volunteer_id == Volunteer.id)
@@ -213,13 +213,10 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.volunteer_id.not_in(declined),
             PlanRoute.stops.any(PlanStop.lift_id.is_not(None)),
         )
-        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
         .order_by(Volunteer.last_name, Volunteer.first_name)
     )
     return [
-        f"{v.full_name} is no longer free to drive that day"
-        for v in drivers
-        if not v.active or not availability_on(v, plan.day)
+        f"{v.full_name} is no longer free to drive that day" for v in drivers if v.id not in free
     ]
 
 
