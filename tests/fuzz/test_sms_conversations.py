@@ -8,7 +8,7 @@ menus left to expire, Twilio retrying a text. Whatever arrives:
 - nothing is stored half-way: a lift booked by text has its lift home, a conversation that waits
   for an answer has an expiry, and no text waits to be sent to someone who may not be texted.
 
-2,000 conversations of one to six texts in CI's SQLite pass and 500 in its PostgreSQL pass
+2,000 conversations of one to six texts in CI's SQLite pass and 200 in its PostgreSQL pass
 (tests/fuzz/conftest.py has the profiles).
 """
 
@@ -48,6 +48,7 @@ from tests.factories import make_resident
 from tests.factories import make_venue
 from tests.factories import make_volunteer
 from tests.fakes import install_fake_sms
+from tests.fuzz import snapshot
 from tests.fuzz.conftest import examples
 from tests.plan_builder import hm
 from tests.plan_builder import make_plan
@@ -130,33 +131,6 @@ def _phone(sender: str) -> str:
     return PEOPLE.get(sender, sender)
 
 
-class Snapshot(list[tuple[sa.Table, list[dict[str, object]]]]):
-    """Rows by table (shown briefly in Hypothesis's reports)."""
-
-    def __repr__(self) -> str:
-        return f"Snapshot({sum(len(rows) for _, rows in self)} rows)"
-
-
-def _snapshot() -> Snapshot:
-    """Every row of every table, to put the borough back as it was before each conversation."""
-    return Snapshot(
-        (table, [dict(row._mapping) for row in db.session.execute(sa.select(table))])
-        for table in db.metadata.sorted_tables
-    )
-
-
-def _restore(snapshot: Snapshot) -> None:
-    """Empty every table and put the snapshot's rows back (faster than building them again)."""
-    db.session.rollback()
-    for table, _ in reversed(snapshot):
-        db.session.execute(table.delete())
-    for table, rows in snapshot:
-        if rows:
-            db.session.execute(table.insert(), rows)
-    db.session.commit()
-    db.session.expunge_all()
-
-
 def _borough() -> None:
     """The people and the published day every conversation starts from."""
     venue = make_venue(name="Valence Library")
@@ -182,13 +156,13 @@ def _borough() -> None:
 
 
 @pytest.fixture(scope="module")
-def borough() -> Iterator[Snapshot]:
+def borough() -> Iterator[snapshot.Snapshot]:
     """The app with the borough built once; yields its snapshot."""
     application = make_test_app()
     install_fake_sms(application)
     with application.app_context():
         _borough()
-        yield _snapshot()
+        yield snapshot.take()
         db.session.remove()
         db.engine.dispose()
 
@@ -266,14 +240,14 @@ def _nothing_half_way() -> None:
         assert person is None or (person.opted_out_at is None and person.sms_consent)
 
 
-# 2,000 in the SQLite pass of CI; PostgreSQL, four times slower a text here, runs 500 more
+# 2,000 in the SQLite pass of CI; PostgreSQL, four times slower a text here, runs 200 more
 # for what differs there (the conversation row's lock, the database's own checks).
-@settings(max_examples=examples(500 if TEST_DATABASE_URL else 2000))
+@settings(max_examples=examples(200 if TEST_DATABASE_URL else 2000))
 @given(conversation=CONVERSATIONS)
 def test_any_conversation_is_answered_briefly_and_stored_whole(
-    borough: Snapshot, conversation: list[Text]
+    borough: snapshot.Snapshot, conversation: list[Text]
 ) -> None:
-    _restore(borough)
+    snapshot.restore(borough)
     at, sid = START, None
     for text in conversation:
         at += dt.timedelta(minutes=text.minutes_later)
