@@ -83,6 +83,11 @@ class Config:
     SMS_SENDING_STALE_S = 300
     SMS_JOB_TIMEOUT_S = 60
     SMS_SWEEP_INTERVAL_S = 60
+    # How old a queued text with no job must be before the sweep queues it again.
+    SMS_SWEEP_GRACE_S = 30
+    # How often a worker tells Redis it is alive while it runs a job; a started job with no
+    # heartbeat for three of these is abandoned (its worker died) and run again (issue 15).
+    RQ_HEARTBEAT_S = 10
     TWILIO_HTTP_TIMEOUT_S = 10.0
     # Befriending (issue 5).
     BEFRIENDING_CHECKIN_WEEKS = 4
@@ -125,6 +130,8 @@ class Config:
         "SMS_SENDING_STALE_S": ("SMS_SENDING_STALE_S", int),
         "SMS_JOB_TIMEOUT_S": ("SMS_JOB_TIMEOUT_S", int),
         "SMS_SWEEP_INTERVAL_S": ("SMS_SWEEP_INTERVAL_S", int),
+        "SMS_SWEEP_GRACE_S": ("SMS_SWEEP_GRACE_S", int),
+        "RQ_HEARTBEAT_S": ("RQ_HEARTBEAT_S", int),
         "TWILIO_HTTP_TIMEOUT_S": ("TWILIO_HTTP_TIMEOUT_S", float),
         "BEFRIENDING_CHECKIN_WEEKS": ("BEFRIENDING_CHECKIN_WEEKS", int),
         "BEFRIENDING_MAX_DISTANCE_KM": ("BEFRIENDING_MAX_DISTANCE_KM", float),

@@ -11,10 +11,12 @@ name, so no service imports RQ, Redis or :mod:`app.jobs` and the layers contract
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
@@ -150,6 +152,7 @@ class JobState:
     error: str = ""
     where: str = ""  # "rq" or "thread"
     started_at: dt.datetime | None = None
+    note: str = ""  # what happened on the way (e.g. its worker died and it runs again)
 
     @property
     def running(self) -> bool:
@@ -205,8 +208,49 @@ def redis_answers() -> bool:
     return ping(str(url), timeout_s=PING_TIMEOUT_S) is None
 
 
+# A started job whose worker sent no heartbeat for this many beats (RQ_HEARTBEAT_S) was
+# abandoned: its worker was killed (issue 15). RQ itself notices only after a minute and a
+# half, and acts on it at a worker's next maintenance, up to ten minutes later.
+ABANDONED_BEATS = 3
+RESTARTED_NOTE = "The planner stopped part-way (it was restarted); planning again."
+
+
+def reap_abandoned(queue: str) -> list[str]:
+    """Hand the abandoned jobs of ``queue`` back to RQ now; return their ids.
+
+    RQ's own clean-up then runs each again if it has a retry left (planning has one), or marks
+    it failed; either way the page stops showing work that nobody is doing. A registry entry's
+    score is the job's last heartbeat + one beat + 60 s (RQ), so entries older than
+    ``ABANDONED_BEATS`` beats are those below the cut-off below.
+    """
+    conn = redis_connection()
+    if conn is None:
+        return []
+    beat = int(current_app.config.get("RQ_HEARTBEAT_S", 10))
+    registry = Queue(queue, connection=conn).started_job_registry
+    cutoff = time.time() + 60 + beat - ABANDONED_BEATS * beat
+    try:
+        abandoned = [entry.split(":")[0] for entry in registry.get_expired_job_ids(cutoff)]
+        for job_id in abandoned:
+            with contextlib.suppress(NoSuchJobError):
+                job = Job.fetch(job_id, connection=conn)
+                job.meta["note"] = RESTARTED_NOTE
+                job.save_meta()  # type: ignore[no-untyped-call]
+        if abandoned:
+            log.warning("jobs abandoned by a dead worker on %s: %s", queue, abandoned)
+            registry.cleanup(cutoff)
+    except RedisError:
+        return []
+    return abandoned
+
+
 def start_background(
-    path: str, *args: Any, job_id: str, queue: str = "default", job_timeout: int | None = None
+    path: str,
+    *args: Any,
+    job_id: str,
+    queue: str = "default",
+    job_timeout: int | None = None,
+    retry: Sequence[int] | None = None,
 ) -> str:
     """Start long work off the request and return its id; the same id already running is kept.
 
@@ -218,8 +262,9 @@ def start_background(
     if known is not None and known.running:
         return job_id
     if redis_answers():
+        reap_abandoned(queue)  # a job "started" by a worker that died must not block this one
         try:
-            enqueue(path, *args, job_id=job_id, queue=queue, job_timeout=job_timeout)
+            enqueue(path, *args, job_id=job_id, queue=queue, job_timeout=job_timeout, retry=retry)
         except QueueUnavailable:
             log.warning("Redis did not take %s; running it on a thread", job_id)
         else:
@@ -287,14 +332,20 @@ def background_state(job_id: str) -> JobState:
     try:
         job = Job.fetch(job_id, connection=conn)
         status = job.get_status(refresh=True)
+        if status == "started" and job.origin and job_id in reap_abandoned(job.origin):
+            job = Job.fetch(job_id, connection=conn)
+            status = job.get_status(refresh=True)
     except (NoSuchJobError, RedisError):
         return JobState("none")
     state = str(getattr(status, "value", status))
+    note = str(job.meta.get("note", ""))
     if state == "finished":
         return JobState(state, 1.0, job.return_value(), where="rq")
     if state == "failed":
-        return JobState(state, error="It failed; see the worker log.", where="rq")
+        error = "It failed; see the worker log."
+        return JobState(state, error=f"{note} {error}" if note else error, where="rq")
     started = job.started_at
     if started is not None and started.tzinfo is None:
         started = started.replace(tzinfo=dt.UTC)  # RQ stores UTC without a zone
-    return JobState(state, float(job.meta.get("progress", 0.0)), where="rq", started_at=started)
+    progress = float(job.meta.get("progress", 0.0))
+    return JobState(state, progress, where="rq", started_at=started, note=note)

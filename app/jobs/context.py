@@ -8,6 +8,7 @@ from typing import ParamSpec
 from typing import TypeVar
 
 from flask import Flask
+from flask import current_app
 from flask import has_app_context
 from rq import get_current_job
 
@@ -50,15 +51,24 @@ def _job_request_id() -> str | None:
 
 
 def job_context(func: Callable[P, R]) -> Callable[P, R]:
-    """Run ``func`` in an app context (a fresh one when none is active) under its request id."""
+    """Run ``func`` under its request id: an RQ job in a fresh app context, so a session of its
+    own; inline (no RQ job) in the caller's context and transaction.
+
+    Found by the fault tests (issue 15): ``flask worker --no-fork`` runs its jobs inside the
+    command's app context, so every job shared one database session; after PostgreSQL restarted,
+    the session held a dead transaction and every later job failed ("Can't reconnect until
+    invalid transaction is rolled back") until the worker was restarted: texts stopped.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         token = bind_request_id(_job_request_id())
         try:
-            if has_app_context():
+            if has_app_context() and get_current_job() is None:
                 return func(*args, **kwargs)
-            with worker_app().app_context():
+            app = current_app._get_current_object() if has_app_context() else worker_app()  # type: ignore[attr-defined]
+            # Leaving the context removes the job's session (rolled back if still open).
+            with app.app_context():
                 return func(*args, **kwargs)
         finally:
             reset_request_id(token)

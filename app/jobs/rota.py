@@ -48,12 +48,31 @@ def start_planning(day: dt.date, *, actor_id: int | None = None) -> str:
         job_id=planning_job_id(day),
         queue="planning",
         job_timeout=600,
+        # Once more if its worker dies part-way (app.queue.reap_abandoned): a plan is saved in
+        # one transaction, so running it again is safe (issue 15).
+        retry=(0,),
     )
 
 
-def planning_status(day: dt.date) -> dict[str, object]:
-    """Where the planning of ``day`` stands: none, queued, started (progress), finished, failed."""
+LOST = (
+    "Planning this day stopped before it finished: the job queue was restarted and lost it. "
+    "Nothing was saved. Press Plan to plan the day again."
+)
+
+
+def planning_status(day: dt.date, *, requested_at: dt.datetime | None = None) -> dict[str, object]:
+    """Where the planning of ``day`` stands: none, queued, started (progress), finished, failed.
+
+    ``requested_at`` is when this coordinator pressed Plan: if the queue no longer knows the job
+    and no plan was made since, it was lost (Redis restarted empty; issue 15) and they are told.
+    """
     state = background_state(planning_job_id(day))
+    if (
+        state.state == "none"
+        and requested_at is not None
+        and not rota.planned_since(day, requested_at)
+    ):
+        return {"state": "failed", "progress": 0.0, "error": LOST}
     progress = state.progress
     if state.state == "started" and state.started_at is not None:
         # The solver reports only when it improves; between reports its clock still runs.
@@ -61,6 +80,8 @@ def planning_status(day: dt.date) -> dict[str, object]:
         elapsed = (dt.datetime.now(dt.UTC) - state.started_at).total_seconds()
         progress = max(progress, round(min(0.99, elapsed / max(limit, 0.001)), 2))
     status: dict[str, object] = {"state": state.state, "progress": progress}
+    if state.note and state.running:
+        status["note"] = state.note
     if state.state == "finished":
         status["plan_id"] = state.result
     if state.state == "failed":

@@ -93,7 +93,12 @@ def run_worker(
         cron_process.start()
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class(
-        [Queue(q, connection=connection) for q in queues], connection=connection, name=name
+        [Queue(q, connection=connection) for q in queues],
+        connection=connection,
+        name=name,
+        # A job's heartbeat: app.queue takes a started job whose heartbeat stopped for three
+        # beats as abandoned (its worker was killed) and runs it again (issue 15).
+        job_monitoring_interval=int(app.config.get("RQ_HEARTBEAT_S", 10)),
     )
     try:
         return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask
 from flask import Response
+from flask import g
 from flask import jsonify
 from flask import render_template
 from flask import request
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -49,6 +55,25 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response | str, int]:
         return _answer(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: SQLAlchemyError) -> tuple[Response | str, int, dict[str, str]]:
+        # The database restarting (a crash, a deploy, a failover) is not a bug: say so, and that
+        # nothing was saved (the transaction never committed). Found by the fault tests
+        # (issue 15): it was a 500 "Something went wrong".
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        log.warning("the database did not answer on %s (%s)", request.path, type(exc).__name__)
+        # The page must not ask the database who is signed in.
+        g._login_user = AnonymousUserMixin()
+        body, status = _answer(
+            503,
+            "The database is not answering",
+            "Nothing was saved. The bureau's database did not answer; it is usually back within "
+            "a minute. Please try again shortly.",
+        )
+        return body, status, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response | str, int]:

@@ -12,6 +12,7 @@ from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
@@ -45,8 +46,9 @@ def index() -> str:
     """Show a day's plan: routes as timelines and on a map, unserved lifts with reasons."""
     day = _day(request.args.get("day"))
     view = rota_view.day_view(day)
-    status = rota_jobs.planning_status(day)
+    status = rota_jobs.planning_status(day, requested_at=_requested_at(day))
     planning = status.get("state") in ("queued", "started", "deferred", "scheduled")
+    planning = planning or (status.get("state") == "failed" and _requested_at(day) is not None)
     return render_template(
         "rota/index.html",
         view=view,
@@ -63,7 +65,17 @@ def index() -> str:
 @login_required
 def status() -> Response:
     """Where the planning of a day stands (polled by the rota page)."""
-    return jsonify(rota_jobs.planning_status(_day(request.args.get("day"))))
+    day = _day(request.args.get("day"))
+    return jsonify(rota_jobs.planning_status(day, requested_at=_requested_at(day)))
+
+
+def _requested_at(day: dt.date) -> dt.datetime | None:
+    """When this coordinator last pressed Plan for ``day`` (kept in their session)."""
+    raw = (session.get("planning") or {}).get(day.isoformat())
+    try:
+        return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 @bp.post("/plan")
@@ -72,6 +84,10 @@ def plan() -> Response:
     """Plan (or re-plan) a day in the background, keeping pins and what drivers were told."""
     day = _day(request.form.get("day"))
     rota_jobs.start_planning(day, actor_id=current_user.id)
+    # Remembered so the page can say if the queue loses the job (Redis restarted; issue 15).
+    asked = dict(session.get("planning") or {})
+    asked[day.isoformat()] = dt.datetime.now(dt.UTC).isoformat()
+    session["planning"] = dict(sorted(asked.items())[-14:])
     flash(f"Planning {day:%A %-d %B}… this page shows the plan when it is ready.")
     return redirect(url_for("rota.index", day=day.isoformat()))
 

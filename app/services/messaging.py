@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 Person = Resident | Volunteer
 SEND_JOB = "app.jobs.messaging.send_message"
-# A freshly queued row has its own job on the way; the sweep leaves it alone this long.
+# A freshly queued row has its own job on the way; the sweep leaves it alone this long
+# (SMS_SWEEP_GRACE_S overrides it).
 SWEEP_GRACE = dt.timedelta(seconds=30)
 SWEEP_BATCH = 500
 # Twilio's status callbacks can arrive in any order; a later state never goes back.
@@ -369,6 +370,9 @@ def sweep_outbox(*, now: dt.datetime | None = None) -> SweepResult:
     """Re-queue texts left waiting (Redis lost, worker killed); never send one twice."""
     now = now or now_utc()
     stale = dt.timedelta(seconds=int(current_app.config.get("SMS_SENDING_STALE_S", 300)))
+    grace = dt.timedelta(
+        seconds=int(current_app.config.get("SMS_SWEEP_GRACE_S", SWEEP_GRACE.total_seconds()))
+    )
     found_sent = 0
     reclaimed_ids: list[int] = []
     # 1. Rows claimed by a runner that died: ask the provider whether it took the text.
@@ -410,7 +414,7 @@ def sweep_outbox(*, now: dt.datetime | None = None) -> SweepResult:
         .where(
             Message.direction == MessageDirection.OUTBOUND,
             Message.status == MessageStatus.QUEUED,
-            Message.updated_at < now - SWEEP_GRACE,
+            Message.updated_at < now - grace,
         )
         .order_by(Message.id)
         .limit(SWEEP_BATCH)

@@ -378,6 +378,16 @@ def _store(
     return plan
 
 
+def planned_since(day: dt.date, since: dt.datetime) -> bool:
+    """True when a plan of ``day`` was made at or after ``since`` (a requested plan arrived)."""
+    made = db.session.scalar(sa.select(sa.func.max(Plan.created_at)).where(Plan.day == day))
+    if made is None:
+        return False
+    if made.tzinfo is None:
+        made = made.replace(tzinfo=dt.UTC)  # SQLite keeps no zone; rows are written in UTC
+    return bool(made >= since)
+
+
 def get_plan(plan_id: int) -> Plan:
     """Return the plan or raise NotFound."""
     plan = db.session.get(Plan, plan_id)

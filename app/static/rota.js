@@ -10,8 +10,8 @@
       .then(function (res) { return res.json(); })
       .then(function (s) {
         document.getElementById("planning-progress").value = s.progress || 0;
-        document.getElementById("planning-text").textContent =
-          s.state === "started" ? Math.round((s.progress || 0) * 100) + "%" : s.state;
+        var shown = s.state === "started" ? Math.round((s.progress || 0) * 100) + "%" : s.state;
+        document.getElementById("planning-text").textContent = s.note ? s.note + " " + shown : shown;
         if (s.state === "finished") {
           // Show the new plan, saying it is the one just made (the page reads ?planned=).
           var url = new URL(window.location.href);

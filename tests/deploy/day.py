@@ -62,12 +62,15 @@ class SeededDay:
     activity_id: int
 
 
-def seed(app: Flask, day: dt.date, *, residents: int = 3, drivers: int = 2) -> SeededDay:
+def seed(
+    app: Flask, day: dt.date, *, residents: int = 3, drivers: int = 2, staff: bool = True
+) -> SeededDay:
     """Drivers, residents who agreed to texts, a choir on ``day``'s weekday, a coordinator."""
     with app.app_context():
-        create_user(COORDINATOR[0], "Cora Ordinator", COORDINATOR[1], "coordinator")
+        if staff:
+            create_user(COORDINATOR[0], "Cora Ordinator", COORDINATOR[1], "coordinator")
         choir = make_activity(
-            make_venue(name="Valence Library"),
+            make_venue(name=f"Valence Library ({day:%-d %b})"),
             name="Choir",
             weekday=day.weekday(),
             start_time=dt.time(10, 30),
@@ -145,6 +148,7 @@ def wait_all_sent(stack: Stack, app: Flask, *, timeout_s: float = 60) -> float:
         wait_for(done, timeout_s=timeout_s, what="every text sent", every=0.2)
     except AssertionError:
         print(stack.logs())
+        print("TEXTS", [(p[-4:], s) for p, _, s in outbound(app)])
         raise
     return time.monotonic() - started
 
@@ -225,3 +229,21 @@ def day_snapshot(app: Flask, day: dt.date) -> dict[str, list[tuple[Any, ...]]]:
         }
         db.session.remove()
     return snapshot
+
+
+def outbound_for_day(app: Flask, plan_id: int) -> int:
+    """Texts written about ``plan_id``'s routes and lifts (none until it is published)."""
+    with app.app_context():
+        count = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM messages m WHERE m.direction = 'outbound' AND ("
+                "(m.concerns_type = 'plan_route' AND m.concerns_id IN "
+                " (SELECT id FROM plan_routes WHERE plan_id = :plan)) OR "
+                "(m.concerns_type = 'lift' AND m.concerns_id IN (SELECT s.lift_id "
+                " FROM plan_stops s"
+                " JOIN plan_routes r ON r.id = s.route_id WHERE r.plan_id = :plan)))"
+            ),
+            {"plan": plan_id},
+        )
+        db.session.remove()
+    return int(count or 0)

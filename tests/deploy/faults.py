@@ -54,8 +54,7 @@ class Outcome:
 
 def next_day() -> dt.date:
     """A fresh weekday for each scenario (a week apart), so scenarios share one stack."""
-    day = the_day.plan_day() + dt.timedelta(days=7 * next(_days))
-    return day
+    return the_day.plan_day() + dt.timedelta(days=7 * next(_days))
 
 
 def _booked_day(stack: Stack, coordinator: Coordinator, residents: int) -> the_day.SeededDay:
@@ -134,20 +133,30 @@ def redis_restarted_with_work_queued(stack: Stack, coordinator: Coordinator) -> 
 
 
 def planning_worker_killed_mid_plan(stack: Stack, coordinator: Coordinator) -> Outcome:
-    """The planning worker (and its work horse) get SIGKILL while the solver runs."""
+    """The planning worker (and its work horse) get SIGKILL while they save the plan.
+
+    The test holds a SHARE lock on ``plans`` (reads go on, writes wait), so the job solves, then
+    waits inside its transaction at its first write: the kill lands half-way through saving.
+    """
     seeded = _booked_day(stack, coordinator, residents=4)
-    response = coordinator.post("/rota/plan", {"day": seeded.day.isoformat()})
-    assert response.status_code == 302
-    wait_for(
-        lambda: _status(coordinator, seeded.day)["state"] == "started",
-        timeout_s=30,
-        what="the planning to start",
-        every=0.05,
-    )
-    started = time.monotonic()
-    stack.kill("planning")
-    assert the_day.plans_of(stack.app, seeded.day) == []  # nothing half-saved by the kill
-    stack.start("planning")  # the supervisor starts it again (Restart=always)
+    with stack.app.app_context():
+        engine = db.engine
+    with engine.connect() as blocker:
+        blocker.execute(sa.text("LOCK TABLE plans IN SHARE MODE"))
+        response = coordinator.post("/rota/plan", {"day": seeded.day.isoformat()})
+        assert response.status_code == 302
+        wait_for(
+            lambda: _waiting_on_lock(stack, "plans"),
+            timeout_s=60,
+            what="the planning job to reach its first write",
+        )
+        started = time.monotonic()
+        stack.kill("planning")
+        blocker.rollback()
+    try:
+        assert the_day.plans_of(stack.app, seeded.day) == []  # nothing half-saved by the kill
+    finally:
+        stack.start("planning")  # the supervisor starts it again (Restart=always)
     seen: list[str] = []
 
     def finished() -> dict[str, object] | None:
@@ -157,23 +166,25 @@ def planning_worker_killed_mid_plan(stack: Stack, coordinator: Coordinator) -> O
         assert status["state"] != "failed", status
         return status if status["state"] == "finished" else None
 
-    wait_for(finished, timeout_s=90, what="the plan to be made again", every=0.25)
+    done = wait_for(finished, timeout_s=90, what="the plan to be made again", every=0.25)
     recovery = time.monotonic() - started
     plans = the_day.plans_of(stack.app, seeded.day)
-    assert [status for _, status in plans] == ["draft"], plans
+    assert plans == [(done["plan_id"], "draft")], plans
+    the_day.publish(coordinator, int(str(done["plan_id"])))  # and the day goes out as usual
+    the_day.wait_all_sent(stack, stack.app, timeout_s=60)
     told = seen[-1] if seen else "planning carried on"
     return _outcome(stack, "planning worker killed mid-plan", recovery, told)
 
 
 def web_killed_mid_request(stack: Stack, coordinator: Coordinator) -> Outcome:
-    """gunicorn gets SIGKILL while "Publish" waits inside its transaction (a row lock holds it)."""
+    """gunicorn gets SIGKILL while "Publish" waits inside its transaction (a lock holds it)."""
     seeded = _booked_day(stack, coordinator, residents=4)
     plan_id = the_day.plan(coordinator, seeded.day)
     answers: list[object] = []
     with stack.app.app_context():
         engine = db.engine
     with engine.connect() as blocker:
-        blocker.execute(sa.text("SELECT id FROM plans WHERE id = :id FOR UPDATE"), {"id": plan_id})
+        blocker.execute(sa.text("LOCK TABLE plans IN SHARE MODE"))  # reads go on, writes wait
 
         def press_publish() -> None:
             try:
@@ -184,7 +195,7 @@ def web_killed_mid_request(stack: Stack, coordinator: Coordinator) -> Outcome:
         clicking = threading.Thread(target=press_publish)
         clicking.start()
         wait_for(
-            lambda: _waiting_on_lock(stack),
+            lambda: _waiting_on_lock(stack, "plans"),
             timeout_s=20,
             what="the publish request to wait on the plan's row",
         )
@@ -205,13 +216,15 @@ def web_killed_mid_request(stack: Stack, coordinator: Coordinator) -> Outcome:
     return _outcome(stack, "web process killed mid-request", time.monotonic() - started, told)
 
 
-def _waiting_on_lock(stack: Stack) -> bool:
+def _waiting_on_lock(stack: Stack, table: str) -> bool:
+    """True when some connection waits for a lock on ``table`` (a job or request is held)."""
     with stack.app.app_context():
         waiting = db.session.scalar(
             sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query ILIKE 'UPDATE plans%'"
-            )
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE NOT l.granted AND c.relname = :table"
+            ),
+            {"table": table},
         )
         db.session.remove()
     return bool(waiting)

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -232,6 +233,7 @@ class Stack:
         self.web_port = free_port()
         self.database = "connect_rota"
         self.honchos: list[Honcho] = []
+        self.app: Any = None  # an app in the test process on the stack's database
         self.env = {
             "DATABASE_URL": self.pg.url(self.database, driver=False),
             "REDIS_URL": self.redis.url,
@@ -316,11 +318,22 @@ class Stack:
             what="gunicorn to answer /healthz",
         )
 
+    def process(self, name: str) -> Honcho:
+        """The running honcho that started ``name``."""
+        return next(
+            h for h in reversed(self.honchos) if name in h.names and h.process.poll() is None
+        )
+
     def kill(self, name: str) -> Honcho:
         """SIGKILL one Procfile process and everything it started (RQ's work horse too)."""
-        honcho = next(h for h in reversed(self.honchos) if name in h.child_pids())
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(honcho.pids[name], signal.SIGKILL)
+        honcho = self.process(name)
+        root = honcho.child_pids()[name]
+        # RQ's work horse runs in a session of its own: kill the whole tree, as the OOM killer or
+        # systemd's control group would, found before the parent dies and they are re-parented.
+        for pid in [root, *_descendants(root)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        honcho.process.wait(30)  # honcho stops when its only process dies
         return honcho
 
     def stop(self, honcho: Honcho, *, timeout_s: float = 30) -> None:
@@ -363,6 +376,7 @@ class Coordinator:
     def __init__(self, base: str) -> None:
         self.base = base
         self.http = requests.Session()
+        self.http.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
         self.csrf = ""
 
     def _token(self, page: str) -> str:
@@ -404,6 +418,21 @@ class Coordinator:
         ).text
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, grandchildren, ...), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
 def _procfile() -> dict[str, str]:
     entries = {}
     for line in PROCFILE.read_text().splitlines():
@@ -423,3 +452,8 @@ def running_stack(root: Path, **settings: str) -> Iterator[Stack]:
             yield stack
         finally:
             stack.shutdown()
+            keep = os.environ.get("STACK_KEEP_LOGS")  # a folder to copy the processes' logs to
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for honcho in stack.honchos:
+                    shutil.copy(honcho.log, Path(keep) / honcho.log.name)
