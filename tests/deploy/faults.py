@@ -17,6 +17,7 @@ the seconds from the fault until the work was done again.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import threading
 import time
 from dataclasses import dataclass
@@ -64,13 +65,16 @@ def _booked_day(stack: Stack, coordinator: Coordinator, residents: int) -> the_d
     return seeded
 
 
-def _outcome(stack: Stack, fault: str, recovery_s: float, told: str) -> Outcome:
+def _outcome(
+    stack: Stack, before: the_day.TextCount, fault: str, recovery_s: float, told: str
+) -> Outcome:
+    """The scenario's own figures: the counts now less those before it started."""
     texts = the_day.count_texts(stack, stack.app)
     return Outcome(
         fault=fault,
-        texts=texts.written,
-        lost=texts.lost,
-        duplicated=texts.duplicated,
+        texts=texts.written - before.written,
+        lost=texts.lost - before.lost,
+        duplicated=texts.duplicated - before.duplicated,
         half_saved_plans=the_day.half_saved_plans(stack.app),
         recovery_s=round(recovery_s, 1),
         told=told,
@@ -83,12 +87,13 @@ def _ready(stack: Stack) -> bool:
 
 def postgres_restarted_mid_publish(stack: Stack, coordinator: Coordinator) -> Outcome:
     """Publish; while the texts go out (Twilio slowed), PostgreSQL crashes and comes back."""
+    before = the_day.count_texts(stack, stack.app)
     seeded = _booked_day(stack, coordinator, residents=4)
     plan_id = the_day.plan(coordinator, seeded.day)
     stack.twilio.behaviour.delay_s = 0.5
-    before = len(stack.twilio.taken)
+    taken = len(stack.twilio.taken)
     the_day.publish(coordinator, plan_id)
-    wait_for(lambda: len(stack.twilio.taken) > before, timeout_s=30, what="the first text")
+    wait_for(lambda: len(stack.twilio.taken) > taken, timeout_s=30, what="the first text")
     started = time.monotonic()
     stack.pg.stop("immediate")  # a crash: every connection cut, nothing shut down cleanly
     during = coordinator.get("/rota/", day=seeded.day.isoformat())
@@ -98,11 +103,14 @@ def postgres_restarted_mid_publish(stack: Stack, coordinator: Coordinator) -> Ou
     wait_for(lambda: _ready(stack), timeout_s=60, what="/readyz after the restart")
     the_day.wait_all_sent(stack, stack.app, timeout_s=90)
     assert the_day.plans_of(stack.app, seeded.day) == [(plan_id, "published")]
-    return _outcome(stack, "PostgreSQL restarted mid-publish", time.monotonic() - started, told)
+    return _outcome(
+        stack, before, "PostgreSQL restarted mid-publish", time.monotonic() - started, told
+    )
 
 
 def redis_restarted_with_work_queued(stack: Stack, coordinator: Coordinator) -> Outcome:
     """With no worker running, texts and a plan wait in Redis; Redis dies and comes back empty."""
+    before = the_day.count_texts(stack, stack.app)
     published = _booked_day(stack, coordinator, residents=3)
     plan_id = the_day.plan(coordinator, published.day)
     waiting = _booked_day(stack, coordinator, residents=2)
@@ -128,7 +136,11 @@ def redis_restarted_with_work_queued(stack: Stack, coordinator: Coordinator) -> 
     the_day.plan(coordinator, waiting.day)  # the coordinator presses Plan again
     the_day.wait_all_sent(stack, stack.app, timeout_s=90)
     return _outcome(
-        stack, "Redis restarted with texts and a plan queued", time.monotonic() - started, told
+        stack,
+        before,
+        "Redis restarted with texts and a plan queued",
+        time.monotonic() - started,
+        told,
     )
 
 
@@ -138,6 +150,7 @@ def planning_worker_killed_mid_plan(stack: Stack, coordinator: Coordinator) -> O
     The test holds a SHARE lock on ``plans`` (reads go on, writes wait), so the job solves, then
     waits inside its transaction at its first write: the kill lands half-way through saving.
     """
+    before = the_day.count_texts(stack, stack.app)
     seeded = _booked_day(stack, coordinator, residents=4)
     with stack.app.app_context():
         engine = db.engine
@@ -173,11 +186,12 @@ def planning_worker_killed_mid_plan(stack: Stack, coordinator: Coordinator) -> O
     the_day.publish(coordinator, int(str(done["plan_id"])))  # and the day goes out as usual
     the_day.wait_all_sent(stack, stack.app, timeout_s=60)
     told = seen[-1] if seen else "planning carried on"
-    return _outcome(stack, "planning worker killed mid-plan", recovery, told)
+    return _outcome(stack, before, "planning worker killed mid-plan", recovery, told)
 
 
 def web_killed_mid_request(stack: Stack, coordinator: Coordinator) -> Outcome:
     """gunicorn gets SIGKILL while "Publish" waits inside its transaction (a lock holds it)."""
+    before = the_day.count_texts(stack, stack.app)
     seeded = _booked_day(stack, coordinator, residents=4)
     plan_id = the_day.plan(coordinator, seeded.day)
     answers: list[object] = []
@@ -213,7 +227,9 @@ def web_killed_mid_request(stack: Stack, coordinator: Coordinator) -> Outcome:
     the_day.publish(coordinator, plan_id)  # the coordinator presses Publish again
     the_day.wait_all_sent(stack, stack.app, timeout_s=60)
     assert the_day.plans_of(stack.app, seeded.day) == [(plan_id, "published")]
-    return _outcome(stack, "web process killed mid-request", time.monotonic() - started, told)
+    return _outcome(
+        stack, before, "web process killed mid-request", time.monotonic() - started, told
+    )
 
 
 def _waiting_on_lock(stack: Stack, table: str) -> bool:
@@ -241,7 +257,7 @@ def _message(page: str) -> str:
 
     found = re.search(r"<main[^>]*>(.*?)</main>", page, re.S)
     text = re.sub(r"<[^>]+>", " ", found.group(1) if found else page)
-    return " ".join(text.split())[:200]
+    return html.unescape(" ".join(text.split()))[:200]
 
 
 SCENARIOS = (
