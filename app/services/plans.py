@@ -123,6 +123,14 @@ class Freshness:
         """True when the plan no longer matches the day's lifts and should be made again."""
         return bool(self.added or self.changed or self.dropped or self.reasons)
 
+    @property
+    def blocks_publishing(self) -> bool:
+        """True when publishing would text a driver a dropped lift, or a route they cannot drive.
+
+        Lifts added or changed since do not block: the plan can go out and be re-planned later.
+        """
+        return bool(self.dropped or self.reasons)
+
     def summary(self) -> str:
         """``2 lifts added and 1 dropped since this plan was made`` (empty when fresh)."""
         parts: list[str] = []

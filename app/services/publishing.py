@@ -226,8 +226,7 @@ def publish_plan(
         msg = f"This plan is already {plan.status.value}; plan the day again to change it."
         raise Conflict(msg)
     fresh = plans.freshness(plan)
-    if fresh.dropped or fresh.reasons:
-        # Publishing would text a driver a lift that was dropped, or a route they declined.
+    if fresh.blocks_publishing:
         msg = f"Plan the day again before publishing: {fresh.describe()}."
         raise Conflict(msg)
     previous = published_plan(plan.day)

@@ -149,3 +149,14 @@ def test_a_driver_booked_off_after_the_plan_makes_it_stale(two_plans, client, co
     gone = f"{dev.full_name} is no longer free to drive that day"
     assert plans.freshness(draft).reasons == (gone,)
     assert gone in client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
+
+
+def test_a_draft_that_cannot_be_published_offers_only_a_replan(
+    two_plans, client, coordinator
+) -> None:
+    """A lift on the draft was cancelled: no Publish button, a Re-plan and why."""
+    _, _, _, amir = two_plans
+    lifts.cancel_lift(amir.id, reason="Unwell")
+    page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
+    assert "Publish and send texts" not in page and "Re-plan before publishing" in page
+    assert 'id="plan-button"' in page
