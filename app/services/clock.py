@@ -74,9 +74,10 @@ def time_range(start: dt.time | int | None, end: dt.time | int | None) -> str:
     return f"{time_of_day(start)}–{time_of_day(end)}"
 
 
-def stamp(moment: dt.datetime | None) -> str:
-    """When something happened, in London time: ``2 Dec 2:05pm`` (no zone to work out)."""
+def stamp(moment: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
+    """When something happened, in London time: ``2 Dec 2:05pm``, with the year if not this one."""
     if moment is None:
         return ""
     at = local(moment)
-    return f"{at.day} {at:%b} {time_of_day(at.time())}"
+    year = f" {at.year}" if at.year != today(now).year else ""
+    return f"{at.day} {at:%b}{year} {time_of_day(at.time())}"

@@ -438,7 +438,7 @@ def _day_off(route: PlanRoute, *, now: dt.datetime) -> None:
                 volunteer_id=route.volunteer_id,
                 day=day,
                 available=False,
-                note=f"Declined the route by text ({clock.stamp(now)})",
+                note=f"Declined the route by text ({clock.stamp(now, now=now)})",
             )
         )
 

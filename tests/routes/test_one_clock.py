@@ -68,7 +68,9 @@ def test_the_run_sheet_and_the_drivers_text_say_the_same_minute(client, coordina
     assert "09:09" not in sheet and "9:09am" not in texts
 
 
-def test_the_rota_says_when_the_plan_was_made_in_london_time(client, coordinator, db):
+def test_the_rota_says_when_the_plan_was_made_in_london_time(
+    client, coordinator, db, london_after_midnight
+):
     """'Draft plan made 1 Jul 12:30am', not '30 Jun 23:30 UTC'."""
     day = dt.date(2030, 7, 2)
     plan = make_plan(day, [], status=PlanStatus.DRAFT)

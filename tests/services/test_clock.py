@@ -72,7 +72,9 @@ def test_an_instant_reads_in_london_time_in_summer_and_winter(app):
     """A stored UTC instant is shown as London's clock showed it, with no zone to work out."""
     assert clock.time_of_day(utc(2026, 7, 1, 13, 5)) == "2:05pm"
     assert clock.time_of_day(utc(2026, 12, 1, 13, 5)) == "1:05pm"
-    assert clock.stamp(utc(2026, 6, 30, 23, 30)) == "1 Jul 12:30am"
+    now = utc(2026, 12, 2, 13)
+    assert clock.stamp(utc(2026, 6, 30, 23, 30), now=now) == "1 Jul 12:30am"
+    assert clock.stamp(utc(2025, 12, 1, 9), now=now) == "1 Dec 2025 9am"  # another year says so
     assert clock.stamp(None) == ""
 
 
