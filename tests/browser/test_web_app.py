@@ -157,7 +157,8 @@ def test_plan_pin_replan_and_publish(page: Any, server: LiveServer) -> None:
     sign_in(page, server)
     page.goto(f"{server.url}/rota/?day={DAY.isoformat()}")
     page.get_by_role("button", name=re.compile("^Plan ")).click()
-    page.wait_for_selector("text=is planned")
+    # Planning runs in the background; the page then shows the new plan (?planned=<id>).
+    page.wait_for_url(re.compile(r".*[?&]planned=\d+"))
     unserved = page.locator("#unserved")
     assert "Wendy Wheeler" in unserved.inner_text()
     assert "No wheelchair-accessible car is free." in unserved.inner_text()
@@ -176,7 +177,7 @@ def test_plan_pin_replan_and_publish(page: Any, server: LiveServer) -> None:
     page.get_by_role("button", name="Pin to this driver").click()
     page.wait_for_selector("text=Re-plan the day to apply it")
     page.get_by_role("button", name=re.compile("^Re-plan ")).click()
-    page.wait_for_selector("text=is planned")
+    page.wait_for_url(re.compile(r".*[?&]planned=\d+"))
     bo = page.locator("article.route", has_text="Bo Backup")
     assert "1 pinned" in bo.inner_text()
     bo.locator("summary").click()
