@@ -21,6 +21,14 @@ from app.models.people import Resident
 from app.models.people import Volunteer
 from app.models.places import Activity
 
+# A lift in one of these states still needs a driver (the one list; services use it in queries).
+OPEN_STATUSES = (
+    LiftStatus.REQUESTED,
+    LiftStatus.PLANNED,
+    LiftStatus.CONFIRMED,
+    LiftStatus.UNSERVED,
+)
+
 _WINDOW_CHECKS = (
     sa.CheckConstraint(
         "pickup_earliest IS NULL OR pickup_latest IS NULL OR pickup_earliest <= pickup_latest",
@@ -149,9 +157,4 @@ class LiftRequest(TimestampMixin, Base):
     @property
     def is_open(self) -> bool:
         """Still to be driven: not cancelled, missed or done."""
-        return self.status in (
-            LiftStatus.REQUESTED,
-            LiftStatus.PLANNED,
-            LiftStatus.CONFIRMED,
-            LiftStatus.UNSERVED,
-        )
+        return self.status in OPEN_STATUSES

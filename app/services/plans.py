@@ -26,17 +26,13 @@ from app.models import PlanStop
 from app.models import StopKind
 from app.models import UnservedLift
 from app.models import Volunteer
+from app.models import lifts as lifts_model
 from app.services.people import drivers_free_on
 
 # A lift in one of these states no longer needs its place on the rota.
 DROPPED_STATUSES = (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED)
-# A lift in one of these states still needs a driver (see LiftRequest.is_open).
-OPEN_STATUSES = (
-    LiftStatus.REQUESTED,
-    LiftStatus.PLANNED,
-    LiftStatus.CONFIRMED,
-    LiftStatus.UNSERVED,
-)
+# A lift in one of these states still needs a driver (LiftRequest.is_open).
+OPEN_STATUSES = lifts_model.OPEN_STATUSES
 # Audited actions on a lift that change what a plan should do with it.
 CHANGING_ACTIONS = ("update", "pin")
 
