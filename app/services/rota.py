@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace
@@ -148,7 +149,7 @@ def plan_day(
     A draft for the same day is replaced; a published plan stays until the new one is published.
     ``workers`` search processes run (default :func:`planning_workers`).
     """
-    started = dt.datetime.now(dt.UTC)
+    started = time.monotonic()
     expand_recurring(day)
     rows = _open_lifts(day)
     drivers = _drivers(day)
@@ -204,7 +205,7 @@ def plan_day(
         # Every driver is off (all declined, say): a plan of unserved lifts, not an error.
         solved = _nobody_free(lifts)
     plan = _store(day, solved, rows, left_out, orphaned, based_on=published, actor_id=actor_id)
-    elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    elapsed = time.monotonic() - started
     plan.stats = {**solved.stats, "planning_s": round(elapsed, 2)}
     record_change(actor_id=actor_id, action="plan", entity=plan)
     db.session.commit()
