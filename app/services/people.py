@@ -360,18 +360,21 @@ class FreeDriver:
     windows: list[tuple[dt.time, dt.time]]
 
 
-def drivers_free_on(day: dt.date) -> list[FreeDriver]:
+def drivers_free_on(day: dt.date, *, among: Iterable[int] | None = None) -> list[FreeDriver]:
     """Who can be planned to drive on ``day``: active drivers with a located home and hours.
 
     The one rule (issue 10: the dashboard counted drivers the planner could not use). A DBS
     check is the solver's to judge, so a lift can be reported as "no driver with a valid DBS
-    check"; :func:`Volunteer.dbs_valid_on` is that rule.
+    check"; :func:`Volunteer.dbs_valid_on` is that rule. ``among`` limits the question to these
+    volunteer ids (a plan's drivers, for the rota page).
     """
+    stmt = sa.select(Volunteer).where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+    if among is not None:
+        stmt = stmt.where(Volunteer.id.in_(list(among)))
     volunteers = db.session.scalars(
-        sa.select(Volunteer)
-        .where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
-        .options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))
-        .order_by(Volunteer.id)
+        stmt.options(selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions)).order_by(
+            Volunteer.id
+        )
     ).all()
     free = []
     for volunteer in volunteers:

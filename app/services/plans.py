@@ -208,9 +208,8 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.response == DriverResponse.DECLINED,
         )
     )
-    free = {driver.volunteer.id for driver in drivers_free_on(plan.day)}
-    drivers = db.session.scalars(
-        sa.select(Volunteer)
+    drivers = db.session.execute(
+        sa.select(Volunteer.id, Volunteer.first_name, Volunteer.last_name)
         .join(PlanRoute, PlanRoute.volunteer_id == Volunteer.id)
         .where(
             PlanRoute.plan_id == plan.id,
@@ -218,9 +217,12 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.stops.any(PlanStop.lift_id.is_not(None)),
         )
         .order_by(Volunteer.last_name, Volunteer.first_name)
-    )
+    ).all()
+    free = {d.volunteer.id for d in drivers_free_on(plan.day, among=[row.id for row in drivers])}
     return [
-        f"{v.full_name} is no longer free to drive that day" for v in drivers if v.id not in free
+        f"{first} {last} is no longer free to drive that day"
+        for volunteer_id, first, last in drivers
+        if volunteer_id not in free
     ]
 
 
