@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditLog
+from app.models import AvailabilityException
 from app.models import DriverResponse
 from app.models import LiftRequest
 from app.models import LiftStatus
@@ -208,6 +209,12 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.response == DriverResponse.DECLINED,
         )
     )
+    # Only a driver whose record or hours changed can have become unable since the planner
+    # found them free: ask the rule about those alone (the rota page must stay fast).
+    off = sa.select(AvailabilityException.volunteer_id).where(AvailabilityException.day == plan.day)
+    edited = sa.select(AuditLog.entity_id).where(
+        AuditLog.entity_type == Volunteer.__name__, AuditLog.at > plan.created_at
+    )
     drivers = db.session.execute(
         sa.select(Volunteer.id, Volunteer.first_name, Volunteer.last_name)
         .join(PlanRoute, PlanRoute.volunteer_id == Volunteer.id)
@@ -215,9 +222,12 @@ def _drivers_gone(plan: Plan) -> list[str]:
             PlanRoute.plan_id == plan.id,
             PlanRoute.volunteer_id.not_in(declined),
             PlanRoute.stops.any(PlanStop.lift_id.is_not(None)),
+            sa.or_(Volunteer.active.is_(False), Volunteer.id.in_(off), Volunteer.id.in_(edited)),
         )
         .order_by(Volunteer.last_name, Volunteer.first_name)
     ).all()
+    if not drivers:
+        return []
     free = {d.volunteer.id for d in drivers_free_on(plan.day, among=[row.id for row in drivers])}
     return [
         f"{first} {last} is no longer free to drive that day"

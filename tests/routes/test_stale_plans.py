@@ -160,3 +160,16 @@ def test_a_draft_that_cannot_be_published_offers_only_a_replan(
     page = client.get(f"/rota/?day={DAY.isoformat()}").get_data(as_text=True)
     assert "Publish and send texts" not in page and "Re-plan before publishing" in page
     assert 'id="plan-button"' in page
+
+
+def test_a_driver_whose_weekly_hours_no_longer_cover_the_day_makes_it_stale(two_plans) -> None:
+    """Hours changed after the plan (the day dropped from their week): stale, by name."""
+    from app.services import people
+
+    _, draft, _, _ = two_plans
+    dev = draft.routes[0].volunteer
+    other_day = (DAY.weekday() + 1) % 7
+    people.set_weekly_availability(dev.id, [(other_day, dt.time(9), dt.time(17))], actor_id=None)
+    assert plans.freshness(draft).reasons == (
+        f"{dev.full_name} is no longer free to drive that day",
+    )
