@@ -201,3 +201,28 @@ def test_a_lift_nobody_was_told_about_is_cancelled_quietly_for_the_driver(
     kinds = [m.kind for m in db.session.scalars(sa.select(Message))]
     assert kinds == ["lift_cancelled"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LiftRequest)) == 1
+
+
+def test_a_drop_by_text_is_all_or_nothing(day: Day, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If telling the driver fails, nothing of the drop is kept, but the resident's text is.
+
+    Issue 10: the text path committed before cancel_lift committed again, so a failure after
+    it left the lift cancelled with nobody told.
+    """
+
+    def broken(*args: object, **kwargs: object) -> Message:
+        msg = "the outbox is broken"
+        raise RuntimeError(msg)
+
+    for body in ("my lifts", "DROP 1"):
+        handle_inbound(day.joan.phone, body, f"SM{next(_sids):032d}", now=NOW)
+    monkeypatch.setattr(lifts, "queue_text", broken)
+    with pytest.raises(RuntimeError, match="outbox is broken"):
+        handle_inbound(day.joan.phone, "1", f"SM{next(_sids):032d}", now=NOW)
+    db.session.expire_all()
+    assert day.joan_out.status == LiftStatus.PLANNED
+    assert "needs_replan" not in (db.session.get(Plan, day.plan.id).stats or {})
+    kept = db.session.scalars(
+        sa.select(Message.body).where(Message.resident_id == day.joan.id, Message.kind == "inbound")
+    ).all()
+    assert kept[-1] == "1"
