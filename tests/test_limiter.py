@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
 from flask import Flask
 
 from app import limiter
+from tests.conftest import TEST_DATABASE_URL
 from tests.conftest import make_test_app
+from tests.worker_process import fresh_redis
+from tests.worker_process import redis_url
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REDIS_DB = 15 if TEST_DATABASE_URL else 14
 
 limiter.register_rule("test-rule", "3 per minute; 5 per hour")
 
@@ -46,10 +48,10 @@ def test_windows_refuse_then_clear_forgets_in_memory() -> None:
 @pytest.mark.redis
 def test_counts_are_shared_through_redis() -> None:
     """Two apps on one Redis (two gunicorn workers) see the same counts."""
-    if not TEST_REDIS_URL:
-        pytest.skip("TEST_REDIS_URL is not set")
-    first = make_test_app(REDIS_URL=TEST_REDIS_URL)
-    second = make_test_app(REDIS_URL=TEST_REDIS_URL)
+    if fresh_redis(REDIS_DB) is None:
+        pytest.skip("no Redis server answers at the test Redis URL (TEST_REDIS_URL)")
+    first = make_test_app(REDIS_URL=redis_url(REDIS_DB))
+    second = make_test_app(REDIS_URL=redis_url(REDIS_DB))
     _exercise(first, "shared-key")
     with first.app_context():
         limiter.clear("test-rule", "shared-key")
