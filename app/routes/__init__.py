@@ -37,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         sms,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(assets.site)
     register_template_filters(app)
 
 

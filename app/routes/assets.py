@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import abort
 from flask import current_app
+from flask import redirect
 from flask import send_from_directory
+from flask import url_for
 from werkzeug.wrappers import Response
 
 from app.paths import leaflet_dir
@@ -30,3 +32,13 @@ def vendor(package: str, filename: str) -> Response:
     return send_from_directory(
         root, filename, max_age=current_app.config.get("ASSET_MAX_AGE", 86400)
     )
+
+
+# Browsers ask for /favicon.ico whatever the page links; outside the /assets prefix.
+site = Blueprint("site", __name__)
+
+
+@site.get("/favicon.ico")
+def favicon() -> Response:
+    """The tab icon: a small SVG under ``static/`` (``img-src 'self'`` allows it), not a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
