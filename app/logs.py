@@ -110,6 +110,12 @@ def add_log_filter(log_filter: logging.Filter) -> None:
         handler.addFilter(log_filter)
 
 
+# Libraries whose INFO lines tell nobody anything: Alembic announces each of its own plugins
+# ("setup plugin alembic.autogenerate.tables") on every command, seven lines that flooded the
+# demo's output past its ``grep -v '^INFO'`` filter (issue 13). Their warnings still show.
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
+
+
 def configure_logging(app: Flask) -> None:
     """Install the JSON (or, with ``LOG_FORMAT=text``, plain) handler once, and request ids.
 
@@ -128,6 +134,8 @@ def configure_logging(app: Flask) -> None:
             stream.setFormatter(JsonFormatter())
         root.addHandler(stream)
         root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     for handler in root.handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
