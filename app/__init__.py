@@ -19,6 +19,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(Config.from_env(os.environ))
     if config is not None:
         app.config.update(config)
+    # Options given in place of the defaults still hide SQL parameters unless they say otherwise.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "connect_rota.sqlite"

@@ -41,7 +41,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = dt.timedelta(days=30)
     # None means "SQLite file in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: SQL errors and tracebacks show the statement without its values (names,
+    # addresses, phones), so a 500 in the log holds no personal data (issue 14).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     WTF_CSRF_TIME_LIMIT = None
     REDIS_URL: str | None = None
     TWILIO_ACCOUNT_SID: str | None = None

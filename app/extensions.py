@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine import ExceptionContext
 
 from app.models.base import Base
 
@@ -31,3 +32,22 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _without_detail(message: str) -> str:
+    """``message`` without PostgreSQL's DETAIL lines, which quote the row or key values."""
+    return "\n".join(line for line in message.split("\n") if not line.startswith("DETAIL:"))
+
+
+@event.listens_for(Engine, "handle_error")
+def _no_values_in_database_errors(context: ExceptionContext) -> None:
+    """Keep personal data out of database errors, and so out of every traceback (issue 14).
+
+    ``hide_parameters`` hides the statement's values, but PostgreSQL repeats them itself:
+    ``DETAIL: Failing row contains (2, Joan, Smith, …, 28 Movers Lane)`` or ``Key (phone)=(…)``.
+    The constraint and column names stay (in the message and in ``orig.diag``), enough to debug.
+    """
+    for exc in (context.original_exception, context.sqlalchemy_exception):
+        message = exc.args[0] if exc is not None and exc.args else None
+        if exc is not None and isinstance(message, str) and "\nDETAIL:" in message:
+            exc.args = (_without_detail(message), *exc.args[1:])

@@ -76,6 +76,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_QUERY_STRING = re.compile(r"\?[^\s\x1b]*")
+
+
+class DropQueryStrings(logging.Filter):
+    """Cut the query string from the dev server's request lines (``flask run``, the demo).
+
+    Searches carry what someone looked for (``?q=Joan Smith``, ``?phone=07700…``); the path
+    says enough about what was asked (issue 14).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
+            record.args = (_QUERY_STRING.sub("", record.args[0]), *record.args[1:])
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, request id, extras, exception."""
 
@@ -139,6 +155,14 @@ def configure_logging(app: Flask) -> None:
     for handler in root.handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DropQueryStrings) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DropQueryStrings())
+    # SQLAlchemy's echo at DEBUG writes every row it reads (names, addresses): it stays at
+    # WARNING when the app logs at DEBUG, unless someone set its level on purpose.
+    sql_log = logging.getLogger("sqlalchemy.engine")
+    if sql_log.level == logging.NOTSET:
+        sql_log.setLevel(logging.WARNING)
     _register_request_hooks(app)
 
 

@@ -86,9 +86,13 @@ class LogSmsSender:
     """Log texts instead of sending them (no Twilio credentials configured)."""
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SendReceipt:
-        """Log the text and return a simulated receipt."""
+        """Log that a text went, by id, direction and length only (issue 14), and return a receipt.
+
+        The number and the words stay in the messages table, where access is controlled; a log
+        line is copied to places (terminals, log stores) where it is not.
+        """
         sid = f"SIM{uuid.uuid4().hex}"
-        log.info("SMS (simulated) to %s: %s", to, body)
+        log.info("SMS (simulated) %s outbound, %s characters", sid, len(body))
         return SendReceipt(provider_sid=sid, status="simulated", simulated=True)
 
     def lookup(self, to: str, body: str, *, since: dt.datetime) -> SendReceipt | None:

@@ -642,7 +642,6 @@ def record_checkin_reply(
         return None
     now = now or now_utc()
     volunteer = group[0].volunteer
-    names = join_words([p.resident.first_name for p in group])
     alert_id: int | None = None
     if answer == "1":
         reply = f"Thank you, {volunteer.first_name}. We are glad it is going well."
@@ -674,7 +673,11 @@ def record_checkin_reply(
             changes={"checkin_reply": (None, answer)},
             now=now,
         )
-    log.info("check-in reply %s from volunteer %s about %s", answer, volunteer_id, names)
+    # Ids only: a resident's name in a log line is personal data out of the bureau's control.
+    pairing_ids = [p.id for p in group]
+    log.info(
+        "check-in reply %s from volunteer %s about pairings %s", answer, volunteer_id, pairing_ids
+    )
     return CheckinReply(
         pairing_ids=tuple(p.id for p in group),
         all_well=answer == "1",
