@@ -54,6 +54,7 @@ from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
 from app.services.messaging import why_not_simulate
 from app.services.messaging import why_not_text
+from app.services.people import volunteer_roles
 from app.services.phones import normalise_phone
 from app.services.publishing import driver_reply
 from app.services.publishing import pickup_window
@@ -308,16 +309,25 @@ def _respond(
     if expired:
         _set_state(conversation, "idle", now)
     if not text:
-        return _Turn(words.render("help"))
+        return _Turn(_help(person))
     if word in HELP_WORDS:
         _understood(conversation)
-        return _Turn(words.render("help"))
+        return _Turn(_help(person))
     if _only_symbols(text):
         _understood(conversation)
         return _Turn()  # a thumbs up or a heart needs no answer
     if isinstance(person, Volunteer):
         return _volunteer(conversation, person, word, text, inbound_id, now)
     return _resident(conversation, person, word, text, inbound_id, now, expired=expired)
+
+
+def _help(person: Person) -> str:
+    """The help text for who is texting: residents get the booking words, volunteers theirs."""
+    if isinstance(person, Volunteer):
+        return words.render(
+            "volunteer_help", is_driver=person.is_driver, is_befriender=person.is_befriender
+        )
+    return words.render("help")
 
 
 def _understood(conversation: Conversation) -> None:
@@ -399,7 +409,27 @@ def _volunteer(
     if THANKS.match(word):
         _understood(conversation)
         return _Turn(words.render("thanks", name=volunteer.first_name))
-    return _misunderstood(conversation, volunteer, text, inbound_id, now)
+    return _pass_on(conversation, volunteer, text, inbound_id, now)
+
+
+def _pass_on(
+    conversation: Conversation, volunteer: Volunteer, text: str, inbound_id: int, now: dt.datetime
+) -> _Turn:
+    """A volunteer's own words ("sorry my car broke down") are for a coordinator to read.
+
+    Never the residents' booking menu (issue 13): the text goes to staff as an alert, and the
+    volunteer is told so, with the number to ring if it cannot wait.
+    """
+    _understood(conversation)
+    add_alert(
+        AlertKind.CALL_REQUESTED,
+        f"{volunteer.full_name} ({volunteer_roles(volunteer)}) texted: '{text[:300]}'. "
+        "Please read it and reply or phone them.",
+        person=volunteer,
+        message_id=inbound_id,
+        now=now,
+    )
+    return _Turn(words.render("volunteer_passed_on", name=volunteer.first_name))
 
 
 def _number(word: str) -> int | None:

@@ -96,6 +96,20 @@ class VolunteerInput(PersonInput):
     befriend_capacity: int = 0
 
 
+def volunteer_roles(volunteer: Volunteer) -> str:
+    """What a volunteer does, in words ("driver", "befriender", "driver and befriender").
+
+    The texts log and the texts themselves name the role, so a befriender is never called a
+    driver (issue 13).
+    """
+    roles = [
+        role
+        for role, has in (("driver", volunteer.is_driver), ("befriender", volunteer.is_befriender))
+        if has
+    ]
+    return " and ".join(roles) or "volunteer"
+
+
 def _common(data: PersonInput, *, phone_required: bool) -> dict[str, Any]:
     first, last = data.first_name.strip(), data.last_name.strip()
     if not first:
