@@ -49,9 +49,11 @@ def register_template_filters(app: Flask) -> None:
     """
     from app.services import clock
     from app.services.lifts import lift_needs_in_words
+    from app.services.people import volunteer_roles
     from app.services.phones import display_phone
 
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(clock.time_of_day, "clock")
     app.add_template_filter(clock.stamp, "when")
     app.add_template_filter(lift_needs_in_words, "needs")
+    app.add_template_filter(volunteer_roles, "roles")
