@@ -130,6 +130,11 @@ def add_log_filter(log_filter: logging.Filter) -> None:
 # ("setup plugin alembic.autogenerate.tables") on every command, seven lines that flooded the
 # demo's output past its ``grep -v '^INFO'`` filter (issue 13). Their warnings still show.
 QUIET_LOGGERS = ("alembic.runtime.plugins",)
+# Libraries that write personal data below WARNING (issue 14): SQLAlchemy's echo writes every row
+# it reads (names, addresses); Twilio's HTTP client writes each request's query string (a
+# lookup's ``To=+447700…``), and so does urllib3 at DEBUG. Kept at WARNING unless someone set
+# their level on purpose.
+PERSONAL_DATA_LOGGERS = ("sqlalchemy.engine", "twilio.http_client", "urllib3")
 
 
 def configure_logging(app: Flask) -> None:
@@ -158,11 +163,10 @@ def configure_logging(app: Flask) -> None:
     werkzeug_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, DropQueryStrings) for f in werkzeug_log.filters):
         werkzeug_log.addFilter(DropQueryStrings())
-    # SQLAlchemy's echo at DEBUG writes every row it reads (names, addresses): it stays at
-    # WARNING when the app logs at DEBUG, unless someone set its level on purpose.
-    sql_log = logging.getLogger("sqlalchemy.engine")
-    if sql_log.level == logging.NOTSET:
-        sql_log.setLevel(logging.WARNING)
+    for name in PERSONAL_DATA_LOGGERS:
+        library_log = logging.getLogger(name)
+        if library_log.level == logging.NOTSET:
+            library_log.setLevel(logging.WARNING)
     _register_request_hooks(app)
 
 

@@ -330,7 +330,10 @@ def _failed(message: Message, exc: SmsSendError, now: dt.datetime) -> MessageSta
             message.id, now, status=MessageStatus.QUEUED, error=str(exc)[:500], error_code=exc.code
         )
         db.session.commit()
-        log.warning("text %s: %s (attempt %s)", message.id, exc, message.attempts)
+        # The code, not the words: Twilio's own messages can quote the number (issue 14).
+        log.warning(
+            "text %s not sent: code %s (attempt %s)", message.id, exc.code, message.attempts
+        )
         raise exc
     reason = str(exc)
     if exc.retryable:
@@ -338,7 +341,7 @@ def _failed(message: Message, exc: SmsSendError, now: dt.datetime) -> MessageSta
     _settle(message.id, now, status=MessageStatus.FAILED, error=reason[:500], error_code=exc.code)
     _text_failed(message, reason, exc.code, now)
     db.session.commit()
-    log.warning("text %s failed for good: %s", message.id, reason)
+    log.warning("text %s failed for good: code %s", message.id, exc.code)
     return MessageStatus.FAILED
 
 

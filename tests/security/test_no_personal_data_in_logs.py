@@ -30,6 +30,7 @@ from tests.factories import make_resident
 from tests.factories import make_venue
 from tests.factories import make_volunteer
 from tests.twilio_standin import AUTH_TOKEN
+from tests.twilio_standin import TwilioStandIn
 
 PUBLIC = "https://rota.example"
 DAY = dt.date.today() + dt.timedelta(days=1)
@@ -198,3 +199,20 @@ def test_the_dev_server_access_line_keeps_the_path_and_drops_the_query(
     (record,) = [r for r in caplog.records if r.name == "werkzeug"]
     assert '"GET /lifts/residents.json HTTP/1.1" 200' in record.getMessage()
     assert leaks([record], identifiers(RESIDENT)) == []
+
+
+def test_texts_through_twilio_leave_no_number_or_words_in_the_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Twilio's SDK logs each request at INFO; a lookup's query names the number it looks for."""
+    with TwilioStandIn() as twilio:
+        app = make_test_app(**twilio.config())
+        with app.app_context():
+            caplog.set_level(logging.DEBUG)
+            sender = app.extensions["sms_sender"]
+            since = dt.datetime.now(dt.UTC)
+            words = f"Hi {DRIVER['first_name']}, pick up at {RESIDENT['address']}"
+            receipt = sender.send(RESIDENT["phone"], words)
+            found = sender.lookup(RESIDENT["phone"], words, since=since)
+            assert found is not None and found.provider_sid == receipt.provider_sid
+    assert leaks(caplog.records, identifiers(RESIDENT, DRIVER)) == []
