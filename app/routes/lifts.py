@@ -218,7 +218,13 @@ def create() -> str | Response:
         else:
             return redirect(url_for("lifts.index", day=lift_day.isoformat()))
     return render_template(
-        "lifts/new.html", form=form, chosen=chosen, q=q, matches=matches, weekdays=WEEKDAYS
+        "lifts/new.html",
+        form=form,
+        chosen=chosen,
+        q=q,
+        matches=matches,
+        weekdays=WEEKDAYS,
+        activity_hint=lifts.activity_times_in_words(),
     )
 
 

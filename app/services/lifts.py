@@ -154,6 +154,16 @@ def check_leg_times(
         raise InvalidInput(msg, field="pickup_earliest")
 
 
+def activity_times_in_words() -> str:
+    """What choosing an activity does to the times, for the booking form's hint (issue 13).
+
+    Nothing fills in on the page: when the lift is saved with no time, ``_times`` sets the
+    arrival from the activity's start, so the hint says that and not "times fill in".
+    """
+    minutes = int(ARRIVE_BEFORE_START.total_seconds() // 60)
+    return f"Leave 'When?' empty and they arrive {minutes} minutes before it starts."
+
+
 def _times(data: LiftInput, activity: Activity | None) -> None:
     if activity is not None:
         if data.arrive_by is None and data.pickup_earliest is None:
