@@ -34,7 +34,7 @@ ENDED_BY_CHOICES = [
 # Every POST is CSRF-checked by CSRFProtect (app/extensions.py); these forms render and read
 # the fields. Row forms carry a prefix so each row's fields have their own ids.
 class ReasonForm(FlaskForm):
-    reason = StringField("Reason")
+    reason = StringField("Why reject?")
 
 
 class EndForm(FlaskForm):
