@@ -54,12 +54,36 @@ def locate_postcode(raw: str, *, field: str = "postcode") -> Located:
     postcode = normalise_postcode(raw, field=field)
     row = db.session.get(PostcodeLocation, postcode)
     if row is None:
-        msg = (
-            f"We do not know where {postcode} is. Check it with the resident; if it is right, "
-            "the postcode table needs updating (flask geo import-postcodes)."
-        )
-        raise NotFound(msg, field=field)
+        raise NotFound(_not_found_in_words(postcode), field=field)
     return Located(row.postcode, row.lat, row.lon, row.ward_code, row.ward_name)
+
+
+def _not_found_in_words(postcode: str) -> str:
+    """Why a real postcode is not in the table, in a coordinator's words (issue 13).
+
+    The table holds the borough's postcodes only, so a postcode from a district with none of
+    them (SW1A 1AA) is outside the area the bureau covers; one from a district we do hold may
+    be new or just over the border; an empty table is for an admin to fill. No command names:
+    a coordinator cannot run them.
+    """
+    if postcode_count() == 0:
+        return (
+            f"We cannot look up {postcode} yet: the borough's postcode list is empty. "
+            "Please ask your admin to load it."
+        )
+    district = postcode.split(" ", 1)[0]
+    near = db.session.scalar(
+        sa.select(PostcodeLocation.postcode)
+        .where(PostcodeLocation.postcode.like(f"{district} %"))
+        .limit(1)
+    )
+    if near is None:
+        return f"{postcode} is outside the area the bureau covers. Check it with the resident."
+    return (
+        f"{postcode} is not in the borough's postcode list: it may be just outside the area "
+        "the bureau covers, or new. Check it with the resident; if it is right, ask your admin "
+        "to update the list."
+    )
 
 
 def postcode_count() -> int:

@@ -37,7 +37,7 @@ def test_bad_postcodes_are_refused_with_a_reason(raw):
 
 def test_unknown_postcode_is_a_clear_error_not_zero_zero(db):
     """A well-formed postcode we do not have is NotFound, never (0, 0)."""
-    with pytest.raises(NotFound, match="do not know where IG11 7NB is"):
+    with pytest.raises(NotFound, match="cannot look up IG11 7NB yet"):
         locate_postcode("IG11 7NB")
 
 
@@ -106,4 +106,4 @@ def test_cli_import_and_locate(runner, tmp_path):
     result = runner.invoke(args=["geo", "locate", "rm65nj"])
     assert "RM6 5NJ: 51.585411, 0.135877" in result.output
     bad = runner.invoke(args=["geo", "locate", "RM6 5NX"])
-    assert bad.exit_code != 0 and "do not know" in bad.output
+    assert bad.exit_code != 0 and "not in the borough's postcode list" in bad.output
