@@ -1,4 +1,5 @@
-"""The texts log names a volunteer's real role: a befriender is not "(driver)" (issue 13)."""
+"""A volunteer's real role, in words, on the texts log and their pages: a befriender is not
+"(driver)" (issue 13)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def test_a_befrienders_text_is_labelled_befriender_in_the_texts_log(client, coor
     assert "Amina Shah</a> (driver)" not in page
     assert "Dev Patel</a> (driver)" in page
     assert "Rose Hill</a> (driver and befriender)" in page
+
+
+def test_a_volunteers_page_says_driver_and_befriender_in_words(client, coordinator, db):
+    rose = make_volunteer(first_name="Rose", last_name="Hill", is_befriender=True)
+
+    page = client.get(f"/people/volunteers/{rose.id}").get_data(as_text=True)
+    listing = client.get("/people/volunteers").get_data(as_text=True)
+
+    assert "<dd>driver and befriender</dd>" in page
+    assert "<td>driver and befriender</td>" in listing
