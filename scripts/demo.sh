@@ -14,7 +14,7 @@ fi
 say "loading the demo borough"
 flask demo load
 say "planning tomorrow"
-flask rota plan --date "$(date -d tomorrow +%F)" || echo "planning failed; the app still starts"
+flask rota plan || echo "planning failed; the app still starts"
 if ! flask users list 2>/dev/null | grep -q demo@bureau.example; then
   flask users create demo@bureau.example --name "Demo Coordinator" --role admin \
     --password "connect-rota-demo" >/dev/null 2>&1 || true

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.errors import DomainError
+from app.services import clock
 from app.services import rota
 from app.services import unserved as unserved_words
 
@@ -15,12 +16,19 @@ rota_cli = AppGroup("rota", help="The daily rota.")
 
 
 @rota_cli.command("plan")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option(
+    "--date",
+    "when",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to plan (default: tomorrow in the bureau's time zone).",
+)
 @click.option("--time-limit", type=float, default=None, help="Seconds the solver may search.")
-def plan(day: dt.datetime, time_limit: float | None) -> None:
+def plan(when: dt.datetime | None, time_limit: float | None) -> None:
     """Plan a day as a draft and say how it went."""
+    day = when.date() if when else clock.tomorrow()
     try:
-        summary = rota.plan_day(day.date(), time_limit_s=time_limit)
+        summary = rota.plan_day(day, time_limit_s=time_limit)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(

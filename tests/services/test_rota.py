@@ -179,6 +179,18 @@ def test_cli_plans_a_day(runner, db):
     assert "No wheelchair-accessible car is free." in result.output
 
 
+def test_cli_plans_the_bureaus_tomorrow_by_default(runner, db, monkeypatch):
+    """`flask rota plan` with no --date plans the one clock's tomorrow (what the demo runs)."""
+    from app.services import clock
+
+    monkeypatch.setattr(clock, "utcnow", lambda: dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC))
+    make_volunteer()
+    make_lift(day=TUESDAY)
+    result = runner.invoke(args=["rota", "plan", "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "for Tuesday 1 December 2026: 1 of 1 lifts planned" in result.output
+
+
 def test_replanning_a_published_day_keeps_what_people_were_told(db):
     """After publishing, a new lift is fitted in without moving the lifts already promised."""
     from app.services.publishing import publish_plan
