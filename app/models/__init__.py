@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.models.befriending import Pairing
 from app.models.enums import AlertKind
+from app.models.enums import AuditActor
 from app.models.enums import DriverResponse
 from app.models.enums import Gender
 from app.models.enums import LiftLeg
@@ -47,6 +48,7 @@ __all__ = [
     "Activity",
     "Alert",
     "AlertKind",
+    "AuditActor",
     "AuditLog",
     "AvailabilityException",
     "BlockedPair",

@@ -132,3 +132,18 @@ class AlertKind(enum.StrEnum):
     LIFT_CANCELLED = "lift_cancelled"
     TEXT_FAILED = "text_failed"
     CHECKIN_HELP = "checkin_help"
+
+
+class AuditActor(enum.StrEnum):
+    """Who made a change in the audit log (issue 14): a staff user, a person by text, or us.
+
+    Stored as a plain string (no CHECK) so a later actor (a partner by the API) needs no
+    migration.
+    """
+
+    STAFF = "staff"
+    RESIDENT_BY_TEXT = "resident by text"
+    DRIVER_BY_TEXT = "driver by text"
+    VOLUNTEER_BY_TEXT = "volunteer by text"
+    PARTNER = "partner"
+    SYSTEM = "system"

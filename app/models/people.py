@@ -243,16 +243,25 @@ class PostcodeLocation(Base):
 
 
 class AuditLog(Base):
-    """Who changed what, when: every change to a person's record."""
+    """Who changed what, when: every change to a person's record and to what a person was
+    promised (lifts booked or dropped, plans published, pins, pairings; issue 14).
+
+    ``actor`` says who acted (an :class:`AuditActor` value); ``staff_user_id`` names the staff
+    member when it was one. ``changes`` holds ``{field: [from, to]}``.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        sa.Index("ix_audit_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime]
     staff_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("staff_users.id", ondelete="SET NULL")
     )
+    actor: Mapped[str] = mapped_column(sa.String(30), default="staff", server_default="staff")
     action: Mapped[str] = mapped_column(sa.String(40))
     entity_type: Mapped[str] = mapped_column(sa.String(40))
     entity_id: Mapped[int]
