@@ -92,6 +92,11 @@ def _volunteer_input(form: VolunteerForm) -> people.VolunteerInput:
     return people.VolunteerInput(**v)
 
 
+def _confirmed_different() -> bool:
+    """The coordinator ticked "this is a different person" under a likely-duplicate warning."""
+    return request.form.get("not_a_duplicate") == "yes"
+
+
 @bp.get("/residents")
 @login_required
 def residents() -> str:
@@ -106,15 +111,25 @@ def residents() -> str:
 def resident_create() -> str | Response:
     """Register a resident."""
     form = ResidentForm()
+    duplicates: list[people.LikelyDuplicate] = []
     if form.validate_on_submit():
         try:
-            resident = people.create_resident(_resident_input(form), actor_id=current_user.id)
+            resident = people.create_resident(
+                _resident_input(form),
+                actor_id=current_user.id,
+                not_a_duplicate=_confirmed_different(),
+            )
+        except people.PossibleDuplicate as exc:
+            duplicates = exc.matches
+            db.session.rollback()
         except DomainError as exc:
             show_error(form, exc)
         else:
             flash(f"{resident.full_name} is registered.")
             return redirect(url_for("people.resident_detail", resident_id=resident.id))
-    return render_template("people/resident_form.html", form=form, resident=None)
+    return render_template(
+        "people/resident_form.html", form=form, resident=None, duplicates=duplicates
+    )
 
 
 @bp.get("/residents/<int:resident_id>")
@@ -159,15 +174,25 @@ def volunteers() -> str:
 def volunteer_create() -> str | Response:
     """Register a volunteer."""
     form = VolunteerForm()
+    duplicates: list[people.LikelyDuplicate] = []
     if form.validate_on_submit():
         try:
-            volunteer = people.create_volunteer(_volunteer_input(form), actor_id=current_user.id)
+            volunteer = people.create_volunteer(
+                _volunteer_input(form),
+                actor_id=current_user.id,
+                not_a_duplicate=_confirmed_different(),
+            )
+        except people.PossibleDuplicate as exc:
+            duplicates = exc.matches
+            db.session.rollback()
         except DomainError as exc:
             show_error(form, exc)
         else:
             flash(f"{volunteer.full_name} is registered.")
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer.id))
-    return render_template("people/volunteer_form.html", form=form, volunteer=None)
+    return render_template(
+        "people/volunteer_form.html", form=form, volunteer=None, duplicates=duplicates
+    )
 
 
 @bp.get("/volunteers/<int:volunteer_id>")

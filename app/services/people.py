@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Literal
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from app.services import clock
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
+from app.services.geo import normalise_postcode
 from app.services.input_rules import check_birth_date
 from app.services.phones import normalise_phone
 
@@ -201,10 +203,147 @@ def _check_phone_free(model: Any, phone: str | None, own_id: int | None) -> None
         raise Conflict(msg, field="phone")
 
 
-def create_resident(data: ResidentInput, *, actor_id: int | None) -> Resident:
-    """Register a resident; the phone is normalised and the postcode located."""
+PersonKind = Literal["resident", "volunteer"]
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """Someone already on the books who may be the person being entered, and why we think so."""
+
+    kind: PersonKind
+    id: int
+    name: str
+    reasons: tuple[str, ...]
+    archived: bool
+
+    @property
+    def reason(self) -> str:
+        """The reasons in words: "the same phone number and the same email"."""
+        return " and ".join(self.reasons)
+
+
+class PossibleDuplicate(Conflict):
+    """A new record that looks like someone already held: the coordinator must say it is not."""
+
+    def __init__(self, matches: list[LikelyDuplicate]) -> None:
+        names = ", ".join(f"{m.name} ({m.reason})" for m in matches)
+        super().__init__(f"This may be someone we already have: {names}.", field=None)
+        self.matches = matches
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+def likely_duplicates(
+    kind: PersonKind,
+    *,
+    name: str,
+    postcode: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    date_of_birth: dt.date | None = None,
+    exclude_id: int | None = None,
+) -> list[LikelyDuplicate]:
+    """Residents (or volunteers) who may be this person: the one duplicate rule (issue 13).
+
+    A match is the same phone, or the same full name and postcode, or the same email
+    (volunteers; residents hold no email), or the same full name and date of birth. Names,
+    emails and postcodes compare ignoring case and spacing; a phone in any spacing. Archived
+    people are included (flagged) so a returning resident is restored, not entered twice.
+    Input that cannot be read (a malformed phone or postcode) simply matches nothing here; the
+    form's own checks answer it.
+    """
+    model: type[Resident] | type[Volunteer] = Resident if kind == "resident" else Volunteer
+    full = _folded(name)
+    e164 = None
+    if phone and phone.strip():
+        try:
+            e164 = normalise_phone(phone)
+        except InvalidInput:
+            e164 = None
+    code = None
+    if postcode and postcode.strip():
+        try:
+            code = normalise_postcode(postcode).replace(" ", "")
+        except InvalidInput:
+            code = None
+    mail = _folded(email) or None
+    stored_name = sa.func.lower(model.first_name + " " + model.last_name)
+
+    def same_name(row: Any) -> bool:
+        return _folded(row.full_name) == full
+
+    tests: list[tuple[str, sa.ColumnElement[bool], Any]] = []
+    if e164:
+        tests.append(("the same phone number", model.phone == e164, lambda r: r.phone == e164))
+    if full and code:
+        tests.append(
+            (
+                "the same name and postcode",
+                sa.and_(stored_name == full, sa.func.replace(model.postcode, " ", "") == code),
+                lambda r: same_name(r) and (r.postcode or "").replace(" ", "") == code,
+            )
+        )
+    if mail and model is Volunteer:
+        tests.append(
+            (
+                "the same email",
+                sa.func.lower(Volunteer.email) == mail,
+                lambda r: _folded(r.email) == mail,
+            )
+        )
+    if full and date_of_birth is not None:
+        tests.append(
+            (
+                "the same name and date of birth",
+                sa.and_(stored_name == full, model.date_of_birth == date_of_birth),
+                lambda r: same_name(r) and r.date_of_birth == date_of_birth,
+            )
+        )
+    if not tests:
+        return []
+    stmt = sa.select(model).where(sa.or_(*(cond for _, cond, _ in tests)))
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    rows: list[Any] = list(db.session.scalars(stmt.order_by(model.id).limit(10)))
+    return [
+        LikelyDuplicate(
+            kind=kind,
+            id=row.id,
+            name=row.full_name,
+            reasons=tuple(words for words, _, check in tests if check(row)) or ("similar details",),
+            archived=not row.active,
+        )
+        for row in rows
+    ]
+
+
+def _refuse_likely_duplicate(kind: PersonKind, values: dict[str, Any]) -> None:
+    matches = likely_duplicates(
+        kind,
+        name=f"{values['first_name']} {values['last_name']}",
+        postcode=values.get("postcode"),
+        phone=values.get("phone"),
+        email=values.get("email"),
+        date_of_birth=values.get("date_of_birth"),
+    )
+    if matches:
+        raise PossibleDuplicate(matches)
+
+
+def create_resident(
+    data: ResidentInput, *, actor_id: int | None, not_a_duplicate: bool = False
+) -> Resident:
+    """Register a resident; the phone is normalised and the postcode located.
+
+    Someone who looks like a resident already held is refused with :class:`PossibleDuplicate`
+    until the coordinator confirms it is a different person (``not_a_duplicate``).
+    """
     values = _resident_values(data)
     _check_phone_free(Resident, values["phone"], None)
+    if not not_a_duplicate:
+        _refuse_likely_duplicate("resident", values)
     resident = Resident(**values)
     db.session.add(resident)
     db.session.flush()
@@ -243,10 +382,15 @@ def get_volunteer(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
-def create_volunteer(data: VolunteerInput, *, actor_id: int | None) -> Volunteer:
-    """Register a volunteer driver and/or befriender."""
+def create_volunteer(
+    data: VolunteerInput, *, actor_id: int | None, not_a_duplicate: bool = False
+) -> Volunteer:
+    """Register a volunteer driver and/or befriender (refused as a likely duplicate unless
+    ``not_a_duplicate``, like :func:`create_resident`)."""
     values = _volunteer_values(data)
     _check_phone_free(Volunteer, values["phone"], None)
+    if not not_a_duplicate:
+        _refuse_likely_duplicate("volunteer", values)
     volunteer = Volunteer(**values)
     db.session.add(volunteer)
     db.session.flush()

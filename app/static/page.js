@@ -43,4 +43,21 @@
     });
   };
   window.applyDataStyles(document);
+
+  // A form that comes back with problems moves focus to its error summary (GOV.UK pattern), or
+  // to a likely-duplicate warning, so a screen-reader user hears what is wrong first (issue 13).
+  var first = document.querySelector("[data-focus-on-load]");
+  if (first) { first.focus(); }
+
+  // A link in the error summary puts the cursor in the field it names, not only scrolls to it.
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
+    if (!link) { return; }
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (field) {
+      event.preventDefault();
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
+  });
 })();
