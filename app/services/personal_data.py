@@ -1,0 +1,532 @@
+"""The personal-data registry: the one home that knows where a resident's or volunteer's data is.
+
+Export (:mod:`app.services.subject_access`), erasure (:mod:`app.services.erasure`) and the
+retention schedule (:mod:`app.services.retention`) all read :data:`REGISTRY`; none of them names
+a table by itself (issue 14, STYLE rule 26). Every table of the schema is either registered here
+or listed in :data:`NOT_PERSONAL` with the reason, and every column of a registered table is
+classified; ``tests/services/test_personal_data_registry.py`` fails when a new table or column
+is not, so whoever adds one decides what export and erasure do with it.
+
+Staff users are not subjects here (their accounts are managed on the admin pages; an audit row
+names the staff member who acted, which is the bureau's accountability record).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+
+class Kind(enum.StrEnum):
+    """Whose data: the two kinds of people the bureau holds records about."""
+
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+
+
+PEOPLE_TABLES: Mapping[Kind, str] = {Kind.RESIDENT: "residents", Kind.VOLUNTEER: "volunteers"}
+RESIDENT = frozenset({Kind.RESIDENT})
+VOLUNTEER = frozenset({Kind.VOLUNTEER})
+BOTH = frozenset({Kind.RESIDENT, Kind.VOLUNTEER})
+NOBODY: frozenset[Kind] = frozenset()
+
+
+class Erase(enum.StrEnum):
+    """What erasure does to a column of a row about the erased person."""
+
+    KEEP = "keep"  # not personal once names are gone (ids, dates, statuses, ward, mobility…)
+    BLANK = "blank"  # "" for text, NULL when nullable, [] / {} for JSON lists / dicts
+    NAME = "name"  # replaced by a neutral word so pages still read ("Erased", "person")
+    PLACEHOLDER = "placeholder"  # a unique, non-personal stand-in (a NOT NULL UNIQUE phone)
+    COARSEN = "coarsen"  # a map position rounded to ~1 km: the ward's area, not the house
+    AGE_BAND = "age_band"  # a birth date becomes NULL after its age band is stored
+    REDACT_VALUES = "redact_values"  # an audit row's old/new values replaced, field names kept
+
+
+class Retention(enum.StrEnum):
+    """Which rule of the retention schedule applies to a table's rows."""
+
+    PERSON = "person"  # lives as long as the person; anonymised with them after N inactive years
+    TEXT_BODIES = "text_bodies"  # words blanked after RETENTION_TEXT_MONTHS
+    AUDIT = "audit"  # old/new values redacted after RETENTION_AUDIT_YEARS
+    SHORT_LIVED = "short_lived"  # expires by itself (SMS conversation state)
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """How one column is treated.
+
+    ``owners`` are the kinds of person whose data the column holds: erasing a person of that
+    kind applies ``erase``; in another kind's export the value is someone else's and is
+    redacted. ``sweep`` marks free text that may quote anyone: erasure also removes the erased
+    person's identifiers from it in rows about other people (a driver's route text names the
+    resident).
+    """
+
+    erase: Erase = Erase.KEEP
+    owners: frozenset[Kind] = NOBODY
+    sweep: bool = False
+
+
+KEEP = Col()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How a table's rows point at a person of one kind.
+
+    Exactly one way: ``column`` holds the person's id; or ``column`` holds the id of a row of
+    ``via`` (another registered table) that is linked to the person; or ``phone`` is the column
+    compared with the person's phone; or ``audit`` (entity_type/entity_id of any registered
+    table's linked rows).
+    """
+
+    column: str | None = None
+    via: str | None = None
+    phone: str | None = None
+    audit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableRule:
+    """Everything export, erasure and retention need to know about one table."""
+
+    table: str
+    what: str  # one line for the export's README
+    links: Mapping[Kind, tuple[Link, ...]]
+    columns: Mapping[str, Col]
+    retention: Retention = Retention.PERSON
+    delete_on_erase: bool = False  # the rows go (short-lived state), rather than anonymised
+    subject_table: bool = False  # the person's own row (residents / volunteers)
+    audit_entity: str | None = None  # the name audit rows give this table's rows (class name)
+
+
+def _cols(*names: str, col: Col = KEEP) -> dict[str, Col]:
+    return dict.fromkeys(names, col)
+
+
+_R_BLANK = Col(Erase.BLANK, RESIDENT)
+
+
+def _person_columns(owner: frozenset[Kind]) -> dict[str, Col]:
+    return {
+        "first_name": Col(Erase.NAME, owner),
+        "last_name": Col(Erase.NAME, owner),
+        "date_of_birth": Col(Erase.AGE_BAND, owner),
+        "address": Col(Erase.BLANK, owner),
+        "postcode": Col(Erase.BLANK, owner),  # ward_code is kept: counts by ward still add up
+        "lat": Col(Erase.COARSEN, owner),
+        "lon": Col(Erase.COARSEN, owner),
+        "notes": Col(Erase.BLANK, owner, sweep=True),
+        "life_events": Col(Erase.BLANK, owner),
+        "interests": Col(Erase.BLANK, owner),
+        "languages": Col(Erase.BLANK, owner),
+    }
+
+
+_BY_RESIDENT = {Kind.RESIDENT: (Link(column="resident_id"),)}
+_BY_VOLUNTEER = {Kind.VOLUNTEER: (Link(column="volunteer_id"),)}
+_BY_EITHER = {**_BY_RESIDENT, **_BY_VOLUNTEER}
+
+REGISTRY: tuple[TableRule, ...] = (
+    TableRule(
+        table="residents",
+        what="Your record: contact details, needs, preferences, consent and notes.",
+        links={Kind.RESIDENT: (Link(column="id"),)},
+        subject_table=True,
+        audit_entity="Resident",
+        columns={
+            **_person_columns(RESIDENT),
+            "phone": Col(Erase.BLANK, RESIDENT),
+            "needs_language": Col(Erase.BLANK, RESIDENT),
+            **_cols(
+                "id",
+                "ward_code",
+                "gender",
+                "mobility",
+                "needs_escort",
+                "prefers_female_driver",
+                "befriender_gender",
+                "share_life_events",
+                "wants_befriender",
+                "sms_consent",
+                "opted_out_at",
+                "risk_tier",
+                "active",
+                "simulator_training",
+                "created_at",
+                "updated_at",
+            ),
+        },
+    ),
+    TableRule(
+        table="volunteers",
+        what="Your record: contact details, roles, DBS date, vehicle, consent and notes.",
+        links={Kind.VOLUNTEER: (Link(column="id"),)},
+        subject_table=True,
+        audit_entity="Volunteer",
+        columns={
+            **_person_columns(VOLUNTEER),
+            "phone": Col(Erase.PLACEHOLDER, VOLUNTEER),  # NOT NULL UNIQUE
+            "email": Col(Erase.BLANK, VOLUNTEER),
+            "dbs_valid_until": Col(Erase.BLANK, VOLUNTEER),
+            **_cols(
+                "id",
+                "ward_code",
+                "gender",
+                "is_driver",
+                "is_befriender",
+                "car_seats",
+                "wheelchair_spaces",
+                "max_drive_minutes",
+                "befriend_capacity",
+                "sms_consent",
+                "opted_out_at",
+                "active",
+                "simulator_training",
+                "created_at",
+                "updated_at",
+            ),
+        },
+    ),
+    TableRule(
+        table="weekly_availability",
+        what="The hours you are free each week.",
+        links=_BY_VOLUNTEER,
+        columns=_cols("id", "volunteer_id", "weekday", "start_time", "end_time"),
+    ),
+    TableRule(
+        table="availability_exceptions",
+        what="Days off and extra hours on given dates.",
+        links=_BY_VOLUNTEER,
+        columns={
+            **_cols("id", "volunteer_id", "day", "available", "start_time", "end_time"),
+            "note": Col(Erase.BLANK, VOLUNTEER, sweep=True),
+        },
+    ),
+    TableRule(
+        table="blocked_pairs",
+        what="Residents and volunteers who are not to be put together, and why.",
+        links=_BY_EITHER,
+        columns={
+            **_cols("id", "resident_id", "volunteer_id"),
+            "reason": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
+        table="recurring_lifts",
+        what="Standing weekly lifts (every Tuesday to choir).",
+        links=_BY_RESIDENT,
+        audit_entity="RecurringLift",
+        columns={
+            **_cols(
+                "id",
+                "resident_id",
+                "activity_id",
+                "weekday",
+                "starts_on",
+                "ends_on",
+                "pickup_earliest",
+                "pickup_latest",
+                "arrive_by",
+                "return_pickup_earliest",
+                "return_pickup_latest",
+                "escort",
+                "purpose",
+                "active",
+                "created_at",
+                "updated_at",
+            ),
+            # A destination may be a friend's or a clinic's address: the resident's data.
+            "destination_address": _R_BLANK,
+            "destination_postcode": _R_BLANK,
+            "destination_lat": Col(Erase.COARSEN, RESIDENT),
+            "destination_lon": Col(Erase.COARSEN, RESIDENT),
+        },
+    ),
+    TableRule(
+        table="lift_requests",
+        what="Every lift asked for: day, times, pickup and destination, purpose, status.",
+        links={
+            Kind.RESIDENT: (Link(column="resident_id"),),
+            Kind.VOLUNTEER: (Link(column="pinned_volunteer_id"),),
+        },
+        audit_entity="LiftRequest",
+        columns={
+            **_cols(
+                "id",
+                "resident_id",
+                "day",
+                "leg",
+                "outbound_id",
+                "recurring_id",
+                "activity_id",
+                "pickup_earliest",
+                "pickup_latest",
+                "arrive_by",
+                "escort",
+                "mobility",
+                "purpose",
+                "priority",
+                "source",
+                "status",
+                "pinned_volunteer_id",
+                "created_at",
+                "updated_at",
+            ),
+            "pickup_address": _R_BLANK,
+            "pickup_postcode": _R_BLANK,
+            "pickup_lat": Col(Erase.COARSEN, RESIDENT),
+            "pickup_lon": Col(Erase.COARSEN, RESIDENT),
+            "destination_address": _R_BLANK,
+            "destination_postcode": _R_BLANK,
+            "destination_lat": Col(Erase.COARSEN, RESIDENT),
+            "destination_lon": Col(Erase.COARSEN, RESIDENT),
+            "status_reason": Col(Erase.BLANK, RESIDENT, sweep=True),  # "in hospital"
+            "notes": Col(Erase.BLANK, RESIDENT, sweep=True),
+        },
+    ),
+    TableRule(
+        table="plan_routes",
+        what="Your days on the rota: drive time and distance, and whether you accepted.",
+        links=_BY_VOLUNTEER,
+        columns=_cols(
+            "id",
+            "plan_id",
+            "volunteer_id",
+            "drive_s",
+            "distance_m",
+            "response",
+            "responded_at",
+        ),
+    ),
+    TableRule(
+        table="plan_stops",
+        what="Stops of the rota you appear in, with their planned times.",
+        links={
+            Kind.RESIDENT: (Link(column="lift_id", via="lift_requests"),),
+            Kind.VOLUNTEER: (Link(column="route_id", via="plan_routes"),),
+        },
+        columns={
+            **_cols(
+                "id",
+                "route_id",
+                "seq",
+                "kind",
+                "lift_id",
+                "arrival_s",
+                "service_start_s",
+                "departure_s",
+                "load_seats",
+                "load_wheelchairs",
+            ),
+            # A pickup is the resident's home; a start or end is the driver's.
+            "lat": Col(Erase.COARSEN, BOTH),
+            "lon": Col(Erase.COARSEN, BOTH),
+        },
+    ),
+    TableRule(
+        table="unserved_lifts",
+        what="Lifts a plan could not give, and why.",
+        links={Kind.RESIDENT: (Link(column="lift_id", via="lift_requests"),)},
+        columns={
+            **_cols("id", "plan_id", "lift_id", "reason"),
+            "detail": Col(Erase.BLANK, RESIDENT, sweep=True),
+        },
+    ),
+    TableRule(
+        table="pairings",
+        what="Befriending matches: proposed, accepted, rejected or ended, and check-ins.",
+        links=_BY_EITHER,
+        audit_entity="Pairing",
+        columns={
+            **_cols(
+                "id",
+                "resident_id",
+                "volunteer_id",
+                "status",
+                "score",
+                "proposed_at",
+                "decided_at",
+                "decided_by_id",
+                "ended_at",
+                "ended_by",
+                "last_checkin_at",
+                "next_checkin_on",
+            ),
+            # Reasons quote shared interests and languages: both people's data.
+            "reasons": Col(Erase.BLANK, BOTH, sweep=True),
+            "rejection_reason": Col(Erase.BLANK, BOTH, sweep=True),
+            "end_reason": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
+        table="referrals",
+        what="Referrals to the bureau about you: who referred you, why, consent and outcome.",
+        links=_BY_RESIDENT,
+        audit_entity="Referral",
+        columns={
+            **_cols("id", "resident_id", "source", "consent", "status", "created_at"),
+            "updated_at": KEEP,
+            # The referrer is a professional acting for the person: kept on erasure (the
+            # bureau's record of who referred), redacted from the resident's export.
+            "referrer_name": KEEP,
+            "referrer_org": KEEP,
+            "referrer_contact": KEEP,
+            "person_name": _R_BLANK,
+            "person_phone": _R_BLANK,
+            "person_postcode": _R_BLANK,
+            "life_events": _R_BLANK,
+            "reason": Col(Erase.BLANK, RESIDENT, sweep=True),
+            "outcome": Col(Erase.BLANK, RESIDENT, sweep=True),
+        },
+    ),
+    TableRule(
+        table="screenings",
+        what="Loneliness and social-network scores taken with you.",
+        links=_BY_RESIDENT,
+        columns={
+            # The score stays (reports of what helped still add up); the answers go.
+            **_cols("id", "resident_id", "referral_id", "instrument", "score", "taken_on"),
+            "follow_up": KEEP,
+            "answers": _R_BLANK,
+        },
+    ),
+    TableRule(
+        table="messages",
+        what="Every text to and from you: number, words, status.",
+        links={
+            Kind.RESIDENT: (Link(column="resident_id"), Link(phone="phone")),
+            Kind.VOLUNTEER: (Link(column="volunteer_id"), Link(phone="phone")),
+        },
+        retention=Retention.TEXT_BODIES,
+        audit_entity="Message",
+        columns={
+            **_cols(
+                "id",
+                "direction",
+                "status",
+                "kind",
+                "provider_sid",
+                "attempts",
+                "error_code",
+                "concerns_type",
+                "concerns_id",
+                "resident_id",
+                "volunteer_id",
+                "simulated",
+                "created_at",
+                "sent_at",
+                "updated_at",
+            ),
+            "phone": Col(Erase.BLANK, BOTH),
+            "body": Col(Erase.BLANK, BOTH, sweep=True),
+            "error": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
+        table="conversations",
+        what="Where a text conversation with your number stands (expires by itself).",
+        links={
+            Kind.RESIDENT: (Link(phone="phone"),),
+            Kind.VOLUNTEER: (Link(phone="phone"),),
+        },
+        retention=Retention.SHORT_LIVED,
+        delete_on_erase=True,
+        columns={
+            **_cols("id", "state", "misunderstood", "expires_at", "updated_at"),
+            "phone": Col(Erase.BLANK, BOTH),
+            "data": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
+        table="alerts",
+        what="Things staff followed up for you (a call request, an opt-out).",
+        links={
+            Kind.RESIDENT: (Link(column="resident_id"), Link(phone="phone")),
+            Kind.VOLUNTEER: (Link(column="volunteer_id"), Link(phone="phone")),
+        },
+        columns={
+            **_cols(
+                "id",
+                "kind",
+                "resident_id",
+                "volunteer_id",
+                "message_id",
+                "created_at",
+                "resolved_at",
+                "resolved_by_id",
+            ),
+            "phone": Col(Erase.BLANK, BOTH),
+            "detail": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
+        table="audit_log",
+        what="Changes staff made to your records: who, when, which fields, old and new values.",
+        links={Kind.RESIDENT: (Link(audit=True),), Kind.VOLUNTEER: (Link(audit=True),)},
+        retention=Retention.AUDIT,
+        columns={
+            **_cols("id", "at", "staff_user_id", "action", "entity_type", "entity_id"),
+            "changes": Col(Erase.REDACT_VALUES, BOTH, sweep=True),
+        },
+    ),
+)
+
+# Tables that hold nothing about a resident or volunteer, and why (the registry test reads it).
+NOT_PERSONAL: Mapping[str, str] = {
+    "staff_users": "staff accounts, managed on the admin pages; staff are not subjects here",
+    "postcodes": "public postcode centroids (Code-Point Open / ONS)",
+    "venues": "places; the host contact is an organisation's public contact",
+    "activities": "weekly sessions at venues",
+    "services": "the public directory of support services",
+    "plans": "a day's rota: status and solver statistics (routes and stops are registered)",
+}
+
+BY_TABLE: Mapping[str, TableRule] = {rule.table: rule for rule in REGISTRY}
+
+
+def table(name: str) -> sa.Table:
+    """The SQLAlchemy table called ``name`` (registered tables only)."""
+    return db.metadata.tables[name]
+
+
+def linked_ids(rule: TableRule, kind: Kind, person_id: int, phone: str | None) -> sa.Select:  # type: ignore[type-arg]
+    """A SELECT of the ids of ``rule.table``'s rows linked to one person (any of its links)."""
+    t = table(rule.table)
+    conditions: list[sa.ColumnElement[bool]] = []
+    for link in rule.links.get(kind, ()):
+        if link.audit:
+            for other in REGISTRY:
+                if other.audit_entity is None or kind not in other.links:
+                    continue
+                conditions.append(
+                    sa.and_(
+                        t.c.entity_type == other.audit_entity,
+                        t.c.entity_id.in_(linked_ids(other, kind, person_id, phone)),
+                    )
+                )
+        elif link.phone is not None:
+            if phone:
+                conditions.append(t.c[link.phone] == phone)
+        elif link.via is not None:
+            assert link.column is not None
+            parent = BY_TABLE[link.via]
+            conditions.append(t.c[link.column].in_(linked_ids(parent, kind, person_id, phone)))
+        else:
+            assert link.column is not None
+            conditions.append(t.c[link.column] == person_id)
+    if not conditions:
+        return sa.select(t.c.id).where(sa.false())
+    return sa.select(t.c.id).where(sa.or_(*conditions))
+
+
+def rules_for(kind: Kind) -> list[TableRule]:
+    """The registered tables that can hold data about a person of ``kind``, subject first."""
+    rules = [rule for rule in REGISTRY if kind in rule.links]
+    return sorted(rules, key=lambda r: not r.subject_table)
