@@ -226,6 +226,72 @@ class Driver:
 
 
 @dataclass(frozen=True, slots=True)
+class UnderWay:
+    """Where a driver's day stands when it is re-planned while they are out (same-day re-plan).
+
+    Stops already done are not in the problem at all (their lifts are left out by the caller).
+    A stop in progress is *frozen*: it is counted as done at its planned end, so the car is
+    where that stop is and free when it ends. Residents picked up and not yet dropped off are
+    ``on_board``: their drop-offs must stay on this driver's route (their seats and wheelchair
+    spaces taken from the start), and the rest of the day is re-planned around them.
+
+    Parameters
+    ----------
+    driver_id
+        The driver (one of the problem's drivers).
+    position
+        Where the car is, or will be when the stop in progress ends.
+    free_at_s
+        When the driver can leave ``position`` (seconds after midnight): the end of the stop in
+        progress, or the time of the re-plan, whichever is later.
+    on_board
+        Ids of the lifts picked up and not yet dropped off (each one of the problem's lifts).
+    driven_s
+        Driving already done today (counts against the driver's ``max_drive_s``).
+    """
+
+    driver_id: str
+    position: LatLon
+    free_at_s: int
+    on_board: tuple[str, ...] = ()
+    driven_s: int = 0
+
+    def __post_init__(self) -> None:
+        what = f"route under way of driver {self.driver_id!r}"
+        LatLon(*self.position).checked(f"{what} position")
+        if not 0 <= self.free_at_s <= _LATEST_S:
+            msg = f"The {what} is free at {self.free_at_s} s, outside the day."
+            raise InvalidProblem(msg)
+        if self.driven_s < 0:
+            msg = f"The {what} has a negative driven_s ({self.driven_s})."
+            raise InvalidProblem(msg)
+        if len(set(self.on_board)) != len(self.on_board):
+            msg = f"The {what} carries a lift twice."
+            raise InvalidProblem(msg)
+
+    def window(self, driver: Driver) -> TimeWindow | None:
+        """Return when the route under way may run: from ``free_at_s`` to the end of the
+        availability window it falls in (or the next one).
+
+        ``None`` when the driver's availability is over: the route then only takes the riders
+        on board where they are going and the driver home, whenever that ends, and the driver
+        gets no new lift. The one home of this rule (search, translation and validator).
+        """
+        for w in driver.availability:
+            if w.late_s >= self.free_at_s:
+                # With riders on board the driver is working now; else from the window's start.
+                early = self.free_at_s if self.on_board else max(self.free_at_s, w.early_s)
+                return TimeWindow(early, w.late_s)
+        return None
+
+    def remaining_drive_s(self, driver: Driver) -> int | None:
+        """Return the driving left under the driver's daily limit (``None``: no limit)."""
+        if driver.max_drive_s is None:
+            return None
+        return max(0, driver.max_drive_s - self.driven_s)
+
+
+@dataclass(frozen=True, slots=True)
 class Weights:
     """Objective weights, in "seconds of driving" cost units.
 
@@ -291,6 +357,8 @@ class Problem:
         Default time at each stop for a lift without its own ``boarding_s``.
     weights
         Objective weights.
+    under_way
+        Routes already under way (a same-day re-plan): at most one per driver.
     """
 
     day: date
@@ -301,6 +369,7 @@ class Problem:
     boarding_s: int = 120
     wheelchair_boarding_s: int = 300
     weights: Weights = field(default_factory=Weights)
+    under_way: tuple[UnderWay, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.drivers:
@@ -331,12 +400,74 @@ class Problem:
             if getattr(self, name) < 0:
                 msg = f"The problem's {name} is negative ({getattr(self, name)})."
                 raise InvalidProblem(msg)
+        self._check_under_way()
+
+    def _check_under_way(self) -> None:
+        """Each route under way names a known driver once; each rider on board is a known
+        lift, aboard one car only, not pinned elsewhere, and the car has room for them all."""
+        drivers = {d.id: d for d in self.drivers}
+        lifts = {lift.id: lift for lift in self.lifts}
+        seen_drivers: set[str] = set()
+        aboard: set[str] = set()
+        for uw in self.under_way:
+            d = drivers.get(uw.driver_id)
+            if d is None:
+                msg = f"A route under way names an unknown driver ({uw.driver_id!r})."
+                raise InvalidProblem(msg)
+            if uw.driver_id in seen_drivers:
+                msg = f"The driver {uw.driver_id!r} has two routes under way."
+                raise InvalidProblem(msg)
+            seen_drivers.add(uw.driver_id)
+            seats = chairs = 0
+            for lid in uw.on_board:
+                lift = lifts.get(lid)
+                if lift is None:
+                    msg = f"The driver {uw.driver_id!r} carries an unknown lift ({lid!r})."
+                    raise InvalidProblem(msg)
+                if lid in aboard:
+                    msg = f"The lift {lid!r} is on board two cars."
+                    raise InvalidProblem(msg)
+                aboard.add(lid)
+                if lift.pinned_driver_id not in (None, uw.driver_id):
+                    msg = f"The lift {lid!r} is on board {uw.driver_id!r} but pinned elsewhere."
+                    raise InvalidProblem(msg)
+                seats += lift.seats
+                chairs += 1 if lift.wheelchair else 0
+            if seats > d.seats or chairs > d.wheelchair_spaces:
+                msg = f"The driver {uw.driver_id!r} carries more riders than the car takes."
+                raise InvalidProblem(msg)
+
+    def under_way_of(self, driver_id: str) -> UnderWay | None:
+        """Return the route under way of a driver, if any."""
+        for uw in self.under_way:
+            if uw.driver_id == driver_id:
+                return uw
+        return None
+
+    def on_board(self) -> dict[str, str]:
+        """Return lift id -> driver id of every rider on board a car under way."""
+        return {lid: uw.driver_id for uw in self.under_way for lid in uw.on_board}
 
     def boarding_of(self, lift: Lift) -> int:
         """Return the boarding time at each stop of ``lift``."""
         if lift.boarding_s is not None:
             return lift.boarding_s
         return self.wheelchair_boarding_s if lift.wheelchair else self.boarding_s
+
+    def rules_aboard(self, lift: Lift, uw: UnderWay, direct_s: int) -> tuple[TimeWindow, int]:
+        """Return the drop-off window and ride limit of a rider already on board ``uw``'s car.
+
+        ``direct_s`` is the drive from the car's position to the drop-off. The ride is counted
+        from ``uw.free_at_s`` and may last what the house rule allows for that remaining drive
+        (or until the drop-off window opens); a drop-off window that can no longer be met is
+        stretched to the earliest arrival: the rider is in the car and is taken there anyway.
+        """
+        earliest = uw.free_at_s + direct_s
+        w = lift.arrival_window
+        early, late = (0, 2 * DAY_S) if w is None else (w.early_s, w.late_s)
+        late = max(late, earliest)
+        limit = max(self.max_ride_of(lift, direct_s), early - uw.free_at_s)
+        return TimeWindow(early, late), limit
 
     def max_ride_of(self, lift: Lift, direct_s: int) -> int:
         """Return the maximum ride time of ``lift`` given its direct driving time."""
@@ -347,8 +478,9 @@ class Problem:
     def points(self) -> list[LatLon]:
         """Return the distinct places of the problem, in the order of the travel matrix.
 
-        Drivers' homes first (in driver order), then each lift's pickup and drop-off; a place
-        appearing twice is kept once, where it first appears. A :class:`TravelMatrix` given to
+        Drivers' homes first (in driver order), then each lift's pickup and drop-off, then the
+        positions of routes under way; a place appearing twice is kept once, where it first
+        appears. A :class:`TravelMatrix` given to
         :func:`~app.optimizer.rota.solve_rota` must follow this order.
         """
         seen: dict[LatLon, None] = {}
@@ -357,6 +489,8 @@ class Problem:
         for lift in self.lifts:
             seen.setdefault(LatLon(*lift.pickup))
             seen.setdefault(LatLon(*lift.dropoff))
+        for uw in self.under_way:
+            seen.setdefault(LatLon(*uw.position))
         return list(seen)
 
 

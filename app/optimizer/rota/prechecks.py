@@ -110,6 +110,8 @@ def precheck(model: RotaModel) -> dict[int, Unserved]:
     timer = RouteTimer(pdp)
     out: dict[int, Unserved] = {}
     for s in range(len(pdp.shipments)):
+        if model.lift_of[s] in model.carried:
+            continue  # on board already: taken where they are going, whatever else happens
         lift = problem.lifts[model.lift_of[s]]
         found = _window_reason(model, s) or _rule_reason(problem, lift)
         if found is not None:

@@ -5,6 +5,13 @@ several windows shares one driving limit across them. Each lift becomes one ship
 capacity components ``(seats, wheelchair spaces)``; the rules that are not about time or load
 (valid DBS, required attributes, blocked pairs, pins, accessible cars, enough seats) become the
 shipment's allowed vehicles.
+
+A route already under way (:class:`~app.optimizer.types.UnderWay`) becomes a vehicle starting at
+the car's position when the driver is free (windows already over are dropped; the driving limit
+is what is left of it). A rider on board becomes a shipment picked up *at that position, at that
+time, with no boarding*, pinned to that vehicle and worth more than every other lift together:
+the search and OR-Tools need no special case (the pickup can only be the route's first stop),
+the car's seats are taken from the start, and :func:`to_routes` leaves that pickup out.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class RotaModel:
         Vehicle index -> driver index.
     lift_of
         Shipment index -> lift index.
+    carried
+        Lift indices of the riders on board a car under way (their pickups are done).
     """
 
     problem: Problem
@@ -54,6 +63,7 @@ class RotaModel:
     points: tuple[LatLon, ...]
     driver_of: tuple[int, ...]
     lift_of: tuple[int, ...]
+    carried: frozenset[int] = frozenset()
 
     def subset(self, lift_indices: list[int]) -> RotaModel:
         """Return the model restricted to some lifts (in the given order)."""
@@ -109,40 +119,68 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
     vehicles_of: dict[str, list[int]] = {}
     shared: list[tuple[tuple[int, ...], int]] = []
     w = problem.weights
+    under_way_vehicle: dict[str, int] = {}  # driver id -> the vehicle under way
+    closing: set[int] = set()  # under way after the driver's hours: riders on board only
     for d_i, d in enumerate(problem.drivers):
         home = index[LatLon(*d.home)]
         mine = []
-        for window in d.availability:
+        uw = problem.under_way_of(d.id)
+        drive_limit = d.max_drive_s if uw is None else uw.remaining_drive_s(d)
+        spans: list[tuple[int | None, Window]] = []  # (start place or home, window)
+        if uw is None:
+            spans = [(None, (a.early_s, a.late_s)) for a in d.availability]
+        else:
+            now = uw.window(d)
+            pos = index[LatLon(*uw.position)]
+            if now is None:
+                closing.add(len(vehicles))
+                spans = [(pos, (uw.free_at_s, 2 * DAY_S))]
+            else:
+                spans = [(pos, (now.early_s, now.late_s))]
+                spans += [
+                    (None, (a.early_s, a.late_s)) for a in d.availability if a.early_s > now.late_s
+                ]
+        for start, window in spans:
+            if start is not None:
+                under_way_vehicle[d.id] = len(vehicles)
             mine.append(len(vehicles))
             vehicles.append(
                 PdpVehicle(
-                    start=home,
+                    start=home if start is None else start,
                     end=home,
                     capacity=(d.seats, d.wheelchair_spaces),
-                    time_window=(window.early_s, window.late_s),
+                    time_window=window,
                     fixed_cost=w.driver_fixed_s,
-                    max_travel_time=d.max_drive_s,
+                    max_travel_time=drive_limit,
                     key=d.id,
                 )
             )
             driver_of.append(d_i)
         vehicles_of[d.id] = mine
-        if len(mine) > 1 and d.max_drive_s is not None:
-            shared.append((tuple(mine), d.max_drive_s))
+        if len(mine) > 1 and drive_limit is not None:
+            shared.append((tuple(mine), drive_limit))
     if not vehicles:
         # Keep the generic problem well formed; every lift will be reported unservable.
         vehicles.append(PdpVehicle(None, None, (0, 0), time_window=(0, 0), key=""))
         driver_of.append(-1)
     shipments = []
     lift_index = {lift.id: i for i, lift in enumerate(problem.lifts)}
+    aboard = problem.on_board()
+    # A rider on board outweighs every lift still to collect: never left in the street.
+    must = sum(lift.priority for lift in problem.lifts) + 1
     for lift in problem.lifts:
         p, q = index[LatLon(*lift.pickup)], index[LatLon(*lift.dropoff)]
-        direct = int(matrix.duration_s[p, q])
         boarding = problem.boarding_of(lift)
+        if lift.id in aboard:
+            shipments.append(
+                _carried(problem, matrix, lift, index, under_way_vehicle[aboard[lift.id]], must)
+            )
+            continue
+        direct = int(matrix.duration_s[p, q])
         allowed = frozenset(
             v
             for v, d_i in enumerate(driver_of)
-            if d_i >= 0 and compatible(problem, lift, problem.drivers[d_i])
+            if d_i >= 0 and v not in closing and compatible(problem, lift, problem.drivers[d_i])
         )
         shipments.append(
             PdpShipment(
@@ -181,7 +219,41 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
         ),
         shared_travel_limits=tuple(shared),
     )
-    return RotaModel(problem, pdp, tuple(points), tuple(driver_of), tuple(range(len(shipments))))
+    carried = frozenset(lift_index[lid] for lid in aboard)
+    return RotaModel(
+        problem, pdp, tuple(points), tuple(driver_of), tuple(range(len(shipments))), carried
+    )
+
+
+def _carried(
+    problem: Problem,
+    matrix: TravelMatrix,
+    lift: Lift,
+    index: dict[LatLon, int],
+    v: int,
+    priority: int,
+) -> PdpShipment:
+    """Return the shipment of a rider on board vehicle ``v``: picked up where the car is, when
+    it is free, in no time; then the drop-off under :meth:`Problem.rules_aboard`."""
+    start = problem.under_way_of(problem.on_board()[lift.id])
+    assert start is not None  # noqa: S101 - on_board() only names drivers under way
+    pos, q = index[LatLon(*start.position)], index[LatLon(*lift.dropoff)]
+    window, ride = problem.rules_aboard(lift, start, int(matrix.duration_s[pos, q]))
+    return PdpShipment(
+        pickup=pos,
+        delivery=q,
+        amount=(lift.seats, 1 if lift.wheelchair else 0),
+        pickup_service=0,
+        delivery_service=problem.boarding_of(lift),
+        pickup_windows=((start.free_at_s, start.free_at_s),),
+        delivery_windows=((window.early_s, window.late_s),),
+        priority=priority,
+        max_ride_time=ride,
+        allowed_vehicles=frozenset({v}),
+        pinned_vehicle=v,
+        share_key=None,
+        key=lift.id,
+    )
 
 
 def to_routes(model: RotaModel, sol: PdpSolution) -> tuple[PlannedRoute, ...]:
@@ -191,13 +263,20 @@ def to_routes(model: RotaModel, sol: PdpSolution) -> tuple[PlannedRoute, ...]:
     for r in sol.routes:
         driver = problem.drivers[model.driver_of[r.vehicle]]
         home = LatLon(*driver.home)
-        stops = [
-            PlannedStop(StopKind.START, None, home, r.start_time, r.start_time, r.start_time, 0, 0)
-        ]
+        veh = pdp.vehicles[r.vehicle]
+        start = home if veh.start is None else model.points[veh.start]
         seats = chairs = 0
+        for st in r.stops:  # riders on board are in the car from the start
+            if st.is_pickup and model.lift_of[st.shipment] in model.carried:
+                seats += pdp.shipments[st.shipment].amount[0]
+                chairs += pdp.shipments[st.shipment].amount[1]
+        t0 = r.start_time
+        stops = [PlannedStop(StopKind.START, None, start, t0, t0, t0, seats, chairs)]
         for st in r.stops:
             sh = pdp.shipments[st.shipment]
             lift = problem.lifts[model.lift_of[st.shipment]]
+            if st.is_pickup and model.lift_of[st.shipment] in model.carried:
+                continue
             sign = 1 if st.is_pickup else -1
             seats += sign * sh.amount[0]
             chairs += sign * sh.amount[1]

@@ -23,6 +23,7 @@ from app.optimizer.types import LatLon
 from app.optimizer.types import Problem
 from app.optimizer.types import RotaResult
 from app.optimizer.types import StopKind
+from app.optimizer.types import TimeWindow
 
 if TYPE_CHECKING:
     from app.optimizer.rota.pdptw import PdpProblem
@@ -45,6 +46,7 @@ class ViolationCause(StrEnum):
     PREFERENCE = "preference"  # driver lacks an attribute the resident needs
     PINNED = "pinned"
     OUTBOUND_UNSERVED = "outbound_unserved"  # a return planned although its outbound is not
+    ON_BOARD = "on_board"  # a rider on board not taken off by their own driver (or picked up)
     SKILLS = "skills"  # generic problems: vehicle lacks a skill or is not allowed
     UNKNOWN_LIFT = "unknown_lift"
     UNKNOWN_DRIVER = "unknown_driver"
@@ -104,7 +106,17 @@ def validate_plan(
     served: Counter[str] = Counter()
     drive_by_driver: dict[str, int] = defaultdict(int)
     spans_by_driver: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for route in result.routes:
+    aboard = problem.on_board()
+    dropped_aboard: set[str] = set()
+    first_route: dict[str, int] = {}  # a driver under way: their earliest route continues it
+    for i, route in enumerate(result.routes):
+        if route.stops and (
+            route.driver_id not in first_route
+            or route.stops[0].departure_s
+            < result.routes[first_route[route.driver_id]].stops[0].departure_s
+        ):
+            first_route[route.driver_id] = i
+    for i, route in enumerate(result.routes):
         d = drivers.get(route.driver_id)
         did = route.driver_id
         if d is None:
@@ -122,20 +134,50 @@ def validate_plan(
         if not d.dbs_valid_on(problem.day):
             add(ViolationCause.DBS, None, did, f"{did} has no DBS check valid on the day.")
         home = LatLon(*d.home)
-        for s in (stops[0], stops[-1]):
-            if LatLon(*s.location) != home:
-                add(ViolationCause.LOCATION, None, did, "The route does not start/end at home.")
         start, end = stops[0].departure_s, stops[-1].arrival_s
-        if not any(w.early_s <= start and end <= w.late_s for w in d.availability):
-            add(
-                ViolationCause.SHIFT,
-                None,
-                did,
-                f"The route ({start}-{end} s) is not inside one availability window of {did}.",
-            )
+        uw = problem.under_way_of(did)
+        # The route under way: the driver's first, from where the car is (issue 12).
+        continues = uw is not None and first_route.get(did) == i
+        if continues and uw is not None:
+            if LatLon(*stops[0].location) != LatLon(*uw.position):
+                add(ViolationCause.LOCATION, None, did, "The route under way starts elsewhere.")
+            if LatLon(*stops[-1].location) != home:
+                add(ViolationCause.LOCATION, None, did, "The route does not end at home.")
+            now = uw.window(d)
+            if start < uw.free_at_s or (now is not None and end > now.late_s):
+                add(ViolationCause.SHIFT, None, did, "The route under way leaves its hours.")
+        else:
+            for s in (stops[0], stops[-1]):
+                if LatLon(*s.location) != home:
+                    add(ViolationCause.LOCATION, None, did, "The route does not start/end at home.")
+            if not any(w.early_s <= start and end <= w.late_s for w in d.availability):
+                add(
+                    ViolationCause.SHIFT,
+                    None,
+                    did,
+                    f"The route ({start}-{end} s) is not inside one availability window of {did}.",
+                )
+            if uw is not None and start < uw.free_at_s:
+                add(ViolationCause.SHIFT, None, did, "A route starts before the driver is free.")
         spans_by_driver[did].append((start, end))
         seats = chairs = drive_s = dist_m = 0
         picked: dict[str, int] = {}  # lift -> pickup service end
+        ride_limit: dict[str, int] = {}  # riders on board: the limit of the rest of their ride
+        arrival: dict[str, tuple[int, int]] = {}  # riders on board: their drop-off window
+        if continues and uw is not None:
+            for lid in uw.on_board:
+                rider = lifts[lid]
+                seats += rider.seats
+                chairs += 1 if rider.wheelchair else 0
+                picked[lid] = start
+                leg = drive(uw.position, rider.dropoff)
+                window, limit = problem.rules_aboard(rider, uw, leg[0] if leg else 0)
+                ride_limit[lid] = limit
+                arrival[lid] = (window.early_s, window.late_s)
+            if (stops[0].load_seats, stops[0].load_wheelchairs) != (seats, chairs):
+                add(ViolationCause.TOTALS, None, did, "The load on leaving is wrong.")
+            if now is None and any(s.kind is StopKind.PICKUP for s in stops):
+                add(ViolationCause.SHIFT, None, did, "A new lift after the driver's hours.")
         prev = stops[0]
         for s in stops[1:]:
             leg = drive(prev.location, s.location)
@@ -165,6 +207,8 @@ def validate_plan(
             boarding = problem.boarding_of(lift)
             if s.departure_s < s.service_start_s + boarding:
                 add(ViolationCause.TIMING, lid, did, f"Leaves before {boarding} s of boarding.")
+            if lid in aboard and (s.kind is StopKind.PICKUP or aboard[lid] != did):
+                add(ViolationCause.ON_BOARD, lid, did, "A rider on board is picked up again.")
             if s.kind is StopKind.PICKUP:
                 served[lid] += 1
                 if LatLon(*s.location) != LatLon(*lift.pickup):
@@ -179,11 +223,16 @@ def validate_plan(
                 if LatLon(*s.location) != LatLon(*lift.dropoff):
                     add(ViolationCause.LOCATION, lid, did, "The drop-off is not at its place.")
                 w = lift.arrival_window
+                if lid in arrival:
+                    w = TimeWindow(*arrival[lid])
+                    served[lid] += 1
+                    dropped_aboard.add(lid)
                 if lid not in picked:
                     add(ViolationCause.PRECEDENCE, lid, did, "Dropped off before being picked up.")
                 else:
                     direct = drive(lift.pickup, lift.dropoff)
                     limit = problem.max_ride_of(lift, direct[0] if direct else 0)
+                    limit = ride_limit.get(lid, limit)
                     ride = s.service_start_s - picked.pop(lid)
                     if ride > limit:
                         add(
@@ -220,7 +269,12 @@ def validate_plan(
         if (route.drive_s, route.distance_m) != (drive_s, dist_m):
             add(ViolationCause.TOTALS, None, did, "The route's driving totals are wrong.")
         drive_by_driver[did] += drive_s
+    for lid, did in aboard.items():
+        if lid not in dropped_aboard:
+            add(ViolationCause.ON_BOARD, lid, did, "A rider on board is not taken off.")
     for did, total in drive_by_driver.items():
+        uw = problem.under_way_of(did)
+        total += 0 if uw is None else uw.driven_s
         max_drive = drivers[did].max_drive_s
         if max_drive is not None and total > max_drive:
             add(ViolationCause.DRIVE_LIMIT, None, did, f"Drives {total} s, limit {max_drive} s.")
