@@ -472,7 +472,7 @@ REGISTRY: tuple[TableRule, ...] = (
         links={Kind.RESIDENT: (Link(audit=True),), Kind.VOLUNTEER: (Link(audit=True),)},
         retention=Retention.AUDIT,
         columns={
-            **_cols("id", "at", "staff_user_id", "action", "entity_type", "entity_id"),
+            **_cols("id", "at", "staff_user_id", "actor", "action", "entity_type", "entity_id"),
             "changes": Col(Erase.REDACT_VALUES, BOTH, sweep=True),
         },
     ),
