@@ -359,6 +359,9 @@ class Problem:
         Objective weights.
     under_way
         Routes already under way (a same-day re-plan): at most one per driver.
+    now_s
+        A same-day re-plan: no route leaves before this time (seconds after midnight); a
+        driver's availability already over is dropped. ``None``: planning ahead.
     """
 
     day: date
@@ -370,6 +373,7 @@ class Problem:
     wheelchair_boarding_s: int = 300
     weights: Weights = field(default_factory=Weights)
     under_way: tuple[UnderWay, ...] = ()
+    now_s: int | None = None
 
     def __post_init__(self) -> None:
         if not self.drivers:
@@ -418,6 +422,9 @@ class Problem:
                 msg = f"The driver {uw.driver_id!r} has two routes under way."
                 raise InvalidProblem(msg)
             seen_drivers.add(uw.driver_id)
+            if self.now_s is not None and uw.free_at_s < self.now_s:
+                msg = f"The driver {uw.driver_id!r} is free before now ({uw.free_at_s} s)."
+                raise InvalidProblem(msg)
             seats = chairs = 0
             for lid in uw.on_board:
                 lift = lifts.get(lid)
@@ -436,6 +443,22 @@ class Problem:
             if seats > d.seats or chairs > d.wheelchair_spaces:
                 msg = f"The driver {uw.driver_id!r} carries more riders than the car takes."
                 raise InvalidProblem(msg)
+
+    def hours_left(self, driver: Driver) -> tuple[TimeWindow, ...]:
+        """Return the driver's availability from ``now_s`` on (all of it when planning ahead).
+
+        For a driver under way, the window they are in is the route under way's
+        (:meth:`UnderWay.window`); this is about the others. The one home of "nothing before
+        now" (translation and validator).
+        """
+        if self.now_s is None:
+            return driver.availability
+        now = self.now_s
+        return tuple(
+            TimeWindow(max(w.early_s, now), w.late_s)
+            for w in driver.availability
+            if w.late_s >= now
+        )
 
     def under_way_of(self, driver_id: str) -> UnderWay | None:
         """Return the route under way of a driver, if any."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Sequence
 
@@ -10,12 +11,14 @@ from app.errors import InvalidInput
 from app.models import Gender
 from app.models import LiftRequest
 from app.models import PlanStop
+from app.models import StopKind
 from app.models import Volunteer
 from app.optimizer.types import Driver
 from app.optimizer.types import LatLon
 from app.optimizer.types import Lift
 from app.optimizer.types import Problem
 from app.optimizer.types import TimeWindow
+from app.optimizer.types import UnderWay
 from app.services.lifts import seats_needed
 
 # An arrival deadline "by 9:55" becomes "between 9:25 and 9:55": nobody is left waiting an hour
@@ -121,3 +124,66 @@ def published_position(stops: Iterable[PlanStop]) -> dict[int, tuple[str, int]]:
         if stop.kind.value == "pickup" and stop.lift_id is not None:
             found[stop.lift_id] = (str(stop.route.volunteer_id), stop.service_start_s)
     return found
+
+
+def under_way_from_stops(
+    driver_id: str,
+    stops: Sequence[PlanStop],
+    now_s: int,
+    *,
+    collected: Collection[int] = frozenset(),
+    delivered: Collection[int] = frozenset(),
+    gone: Collection[int] = frozenset(),
+) -> UnderWay | None:
+    """Where a driver's published day stands at ``now_s``: the optimizer's route under way.
+
+    ``stops`` are the driver's published stops in order (one or more START..END routes).
+    A stop counts as *settled* (done, or frozen in progress) when its outcome is recorded
+    (``collected``: lift ids picked up; ``delivered``: lift ids dropped off) or when the car
+    has left the stop before it by ``now_s`` on the published times (the driver is on the way
+    there; we do not know where a car is between stops, so the stop it is heading for is kept).
+    Every stop before a settled one is settled. Stops of ``gone`` lifts (cancelled, no-show,
+    declined) are skipped unless already settled by an outcome.
+
+    Returns ``None`` when the driver has not left home yet (plan them as any driver, from
+    ``Problem.now_s``). Else the car is at the last settled stop, free when it ends (or now),
+    with the riders picked up and not dropped off on board and the published driving of the
+    settled legs counted.
+    """
+    kept = [
+        st
+        for st in stops
+        if st.lift_id is None
+        or st.lift_id not in gone
+        or (st.kind == StopKind.PICKUP and st.lift_id in collected)
+        or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
+    ]
+    last = -1
+    for k, st in enumerate(kept):
+        by_outcome = st.lift_id is not None and (
+            (st.kind == StopKind.PICKUP and st.lift_id in collected)
+            or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
+        )
+        on_the_way = k > 0 and kept[k - 1].departure_s <= now_s and kept[k - 1].kind != StopKind.END
+        if by_outcome or on_the_way or (k == 0 and st.departure_s <= now_s):
+            last = k
+    if last < 0 or (last == 0 and kept[0].departure_s > now_s):
+        return None
+    settled = kept[: last + 1]
+    aboard: list[int] = []
+    driven = 0
+    for prev, st in zip(settled, settled[1:], strict=False):
+        if st.kind != StopKind.START:
+            driven += st.arrival_s - prev.departure_s
+        if st.kind == StopKind.PICKUP and st.lift_id is not None and st.lift_id not in gone:
+            aboard.append(st.lift_id)
+        elif st.kind == StopKind.DROPOFF and st.lift_id in aboard:
+            aboard.remove(st.lift_id)
+    here = settled[-1]
+    return UnderWay(
+        driver_id=driver_id,
+        position=LatLon(here.lat, here.lon),
+        free_at_s=max(now_s, here.departure_s),
+        on_board=tuple(str(lid) for lid in aboard),
+        driven_s=driven,
+    )

@@ -210,3 +210,22 @@ def test_an_impossible_route_under_way_is_refused_by_name(
             [driver("ann", 0, seats=1), driver("cat", 0)],
             under_way=under_way,
         )
+
+
+def test_nothing_is_planned_before_now_on_the_day() -> None:
+    """Re-planned at noon: a morning pickup cannot be served any more; the afternoon's can, by
+    a driver leaving home after noon, and the validator refuses a route leaving earlier."""
+    lifts = [
+        lift("am", 1, 2, pickup_window=TimeWindow(9 * H, 10 * H)),
+        lift("pm", 1, 2, pickup_window=TimeWindow(12 * H, 14 * H)),
+    ]
+    p = problem(lifts, [driver("ann", 0)], now_s=12 * H)
+    result = solve(p)
+    assert [r.lift_ids for r in result.routes] == [("pm",)]
+    assert result.routes[0].stops[0].departure_s >= 12 * H
+    assert [u.lift_id for u in result.unserved] == ["am"]
+    ahead = solve(replace(p, now_s=None))
+    causes = {v.cause for v in validate_plan(p, LineTravel(), ahead)}
+    assert ViolationCause.SHIFT in causes
+    with pytest.raises(InvalidProblem, match="free before now"):
+        replace(p, under_way=(UnderWay("ann", at(3), 11 * H),))

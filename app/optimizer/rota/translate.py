@@ -128,7 +128,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
         drive_limit = d.max_drive_s if uw is None else uw.remaining_drive_s(d)
         spans: list[tuple[int | None, Window]] = []  # (start place or home, window)
         if uw is None:
-            spans = [(None, (a.early_s, a.late_s)) for a in d.availability]
+            spans = [(None, (a.early_s, a.late_s)) for a in problem.hours_left(d)]
         else:
             now = uw.window(d)
             pos = index[LatLon(*uw.position)]

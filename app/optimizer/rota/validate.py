@@ -150,7 +150,7 @@ def validate_plan(
             for s in (stops[0], stops[-1]):
                 if LatLon(*s.location) != home:
                     add(ViolationCause.LOCATION, None, did, "The route does not start/end at home.")
-            if not any(w.early_s <= start and end <= w.late_s for w in d.availability):
+            if not any(w.early_s <= start and end <= w.late_s for w in problem.hours_left(d)):
                 add(
                     ViolationCause.SHIFT,
                     None,
