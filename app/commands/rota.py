@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.services import clock
 from app.services import rota
 from app.services import unserved as unserved_words
+from app.services.places import lift_place
 
 rota_cli = AppGroup("rota", help="The daily rota.")
 
@@ -41,6 +42,6 @@ def plan(when: dt.datetime | None, time_limit: float | None) -> None:
         click.echo(f"{summary.unserved} lifts could not be planned:")
         for u in plan_row.unserved:
             words = unserved_words.words_for(u.reason)
-            to = u.lift.destination_address or u.lift.destination_postcode or "the destination"
+            to = lift_place(u.lift) or "the destination"
             click.echo(f"  {u.lift.resident.full_name}, to {to}: {words.text}")
             click.echo(f"    {u.detail} {words.fix}")

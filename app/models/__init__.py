@@ -21,6 +21,7 @@ from app.models.enums import ReferralStatus
 from app.models.enums import RiskTier
 from app.models.enums import StaffRole
 from app.models.enums import StopKind
+from app.models.expenses import MileageClaim
 from app.models.lifts import LiftRequest
 from app.models.lifts import RecurringLift
 from app.models.messaging import Alert
@@ -61,6 +62,7 @@ __all__ = [
     "LiftSource",
     "LiftStatus",
     "Message",
+    "MileageClaim",
     "MessageDirection",
     "MessageStatus",
     "Mobility",

@@ -20,6 +20,7 @@ from app.models.enums import Mobility
 from app.models.people import Resident
 from app.models.people import Volunteer
 from app.models.places import Activity
+from app.models.places import Venue
 
 # A lift in one of these states still needs a driver (the one list; services use it in queries).
 OPEN_STATUSES = (
@@ -58,6 +59,8 @@ class RecurringLift(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    # The venue it goes to, when it goes to one: places are named, not given as a street (#13).
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id", ondelete="SET NULL"))
     weekday: Mapped[int]
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date | None]
@@ -78,6 +81,7 @@ class RecurringLift(TimestampMixin, Base):
 
     resident: Mapped[Resident] = relationship()
     activity: Mapped[Activity | None] = relationship()
+    venue: Mapped[Venue | None] = relationship()
 
 
 class LiftRequest(TimestampMixin, Base):
@@ -111,6 +115,11 @@ class LiftRequest(TimestampMixin, Base):
         sa.ForeignKey("recurring_lifts.id", ondelete="SET NULL")
     )
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    # The venue the lift goes to (the lift home: comes from), so it reads "Barking Community
+    # Hospital", not "Upney Lane, Barking" (issue 13). None for a street address.
+    venue_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="SET NULL"), index=True
+    )
     pickup_address: Mapped[str | None] = mapped_column(sa.String(255))
     pickup_postcode: Mapped[str | None] = mapped_column(sa.String(10))
     pickup_lat: Mapped[float | None]
@@ -144,6 +153,7 @@ class LiftRequest(TimestampMixin, Base):
 
     resident: Mapped[Resident] = relationship()
     activity: Mapped[Activity | None] = relationship()
+    venue: Mapped[Venue | None] = relationship()
     pinned_volunteer: Mapped[Volunteer | None] = relationship()
     outbound: Mapped[LiftRequest | None] = relationship(
         remote_side="LiftRequest.id", back_populates="return_legs"

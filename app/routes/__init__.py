@@ -51,9 +51,13 @@ def register_template_filters(app: Flask) -> None:
     from app.services.lifts import lift_needs_in_words
     from app.services.people import volunteer_roles
     from app.services.phones import display_phone
+    from app.services.places import lift_end
 
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(clock.time_of_day, "clock")
     app.add_template_filter(clock.stamp, "when")
     app.add_template_filter(lift_needs_in_words, "needs")
     app.add_template_filter(volunteer_roles, "roles")
+    # A lift's two ends with places by name (issue 13): ``lift|from_place``, ``lift|to_place``.
+    app.add_template_filter(lambda lift: lift_end(lift, pickup=True), "from_place")
+    app.add_template_filter(lambda lift: lift_end(lift, pickup=False), "to_place")

@@ -56,6 +56,7 @@ from app.services.messaging import why_not_simulate
 from app.services.messaging import why_not_text
 from app.services.people import volunteer_roles
 from app.services.phones import normalise_phone
+from app.services.places import lift_place
 from app.services.publishing import driver_reply
 from app.services.publishing import pickup_window
 from app.services.publishing import planned_lift_times
@@ -542,7 +543,7 @@ def _booking_options(resident: Resident, today: dt.date) -> list[dict[str, Any]]
             options.append(_activity_option(last.activity, day, " (same as last week)"))
             seen.add((last.activity_id, day.isoformat()))
         elif last.destination_postcode:
-            place = words.street_of(last.destination_address) or last.destination_postcode
+            place = lift_place(last)
             options.append(
                 {
                     "label": f"{place}, {words.short_day(day)} (same as last week)",
@@ -635,7 +636,7 @@ def _confirm_booking(conversation: Conversation, choice: dict[str, Any], now: dt
         last = db.session.get(LiftRequest, choice["copy_lift_id"])
         if last is None:
             return _Turn(words.render("expired"))
-        what = words.street_of(last.destination_address) or (last.destination_postcode or "")
+        what = lift_place(last)
         if last.arrive_by:
             arrive = clock.time_of_day(last.arrive_by)
         home_leg = next(iter(last.return_legs), None)
@@ -663,6 +664,7 @@ def _book(
         request = LiftInput(
             resident_id=resident.id,
             day=day,
+            venue_id=last.venue_id,
             destination_address=last.destination_address or "",
             destination_postcode=last.destination_postcode or "",
             pickup_earliest=last.pickup_earliest,
@@ -681,7 +683,7 @@ def _book(
     except DomainError as exc:
         db.session.rollback()
         return _Turn(words.render("book_problem", reason=exc.message))
-    return _Turn(words.render("booked", what=_lift_place(lift), day=words.day_name(day)))
+    return _Turn(words.render("booked", what=lift_place(lift), day=words.day_name(day)))
 
 
 # --- Checking and dropping -------------------------------------------------------------------
@@ -710,14 +712,8 @@ def _upcoming_lifts(resident: Resident, now: dt.datetime) -> list[LiftRequest]:
     )
 
 
-def _lift_place(lift: LiftRequest) -> str:
-    if lift.activity is not None:
-        return f"{lift.activity.name} at {lift.activity.venue.name}"
-    return words.street_of(lift.destination_address) or (lift.destination_postcode or "")
-
-
 def _lift_label(lift: LiftRequest, times: dict[int, tuple[str, int]]) -> str:
-    label = f"{words.short_day(lift.day)}, {_lift_place(lift)}"
+    label = f"{words.short_day(lift.day)}, {lift_place(lift)}"
     if lift.id in times:
         driver, pickup_s = times[lift.id]
         window_from, window_to = pickup_window(pickup_s)
@@ -762,7 +758,7 @@ def _confirm_drop(
     return _Turn(
         words.render(
             "drop_confirm",
-            what=_lift_place(lift),
+            what=lift_place(lift),
             day=words.day_name(lift.day),
             with_return=bool(lift.return_legs),
         )
@@ -781,5 +777,5 @@ def _drop(conversation: Conversation, resident: Resident, lift_id: int, now: dt.
     legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
     queued = drop_lifts(legs, by=DroppedBy.RESIDENT, reason="Dropped by text", now=now)
     return _Turn(
-        words.render("dropped", what=_lift_place(lift), day=words.day_name(lift.day)), queued
+        words.render("dropped", what=lift_place(lift), day=words.day_name(lift.day)), queued
     )

@@ -39,6 +39,7 @@ from app.services.geo import locate_postcode
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
+from app.services.places import lift_place
 
 # A lift must leave time to arrive before an activity starts.
 ARRIVE_BEFORE_START = dt.timedelta(minutes=10)
@@ -213,6 +214,7 @@ def _add_legs(
     outward: tuple[dt.time | None, dt.time | None, dt.time | None],
     home: tuple[dt.time | None, dt.time | None] | None,
     recurring_id: int | None = None,
+    venue_id: int | None = None,
     notes: str = "",
 ) -> list[LiftRequest]:
     """Add a lift's legs to the session: from home to ``to``, and back when ``home`` is given.
@@ -227,6 +229,7 @@ def _add_legs(
         "day": day,
         "activity_id": activity_id,
         "recurring_id": recurring_id,
+        "venue_id": venue_id,
         "escort": escort,
         "mobility": mobility,
         "purpose": purpose,
@@ -289,6 +292,7 @@ def book_lift(
             raise InvalidInput(msg, field="day")
         dest_lat, dest_lon = activity.venue.lat, activity.venue.lon
         dest_address, dest_postcode = activity.venue.address, activity.venue.postcode
+        venue_id: int | None = activity.venue_id
     elif data.venue_id:
         venue = db.session.get(Venue, data.venue_id)
         if venue is None:
@@ -296,6 +300,7 @@ def book_lift(
             raise NotFound(msg, field="venue_id")
         dest_lat, dest_lon = venue.lat, venue.lon
         dest_address, dest_postcode = venue.address or venue.name, venue.postcode
+        venue_id = venue.id
     else:
         if not data.destination_postcode.strip():
             msg = "Choose an activity or a place, or give the destination's postcode."
@@ -303,6 +308,7 @@ def book_lift(
         where = locate_postcode(data.destination_postcode, field="destination_postcode")
         dest_lat, dest_lon = where.lat, where.lon
         dest_address, dest_postcode = data.destination_address.strip(), where.postcode
+        venue_id = None
     if dest_lat is None or dest_lon is None:
         msg = "The destination has no location; add its postcode first."
         raise InvalidInput(msg, field="activity_id")
@@ -332,6 +338,7 @@ def book_lift(
         (dest_address, dest_postcode, dest_lat, dest_lon),
         day=data.day,
         activity_id=data.activity_id or None,
+        venue_id=venue_id,
         purpose=purpose,
         source=source,
         escort_asked=data.escort,
@@ -353,14 +360,6 @@ class DroppedBy(StrEnum):
     RESIDENT = "resident"  # dropped by text
     DRIVER = "driver"  # the driver declined the route it was on
     REPLAN = "replan"  # a re-plan was published without it
-
-
-def place_of(lift: LiftRequest) -> str:
-    """Where a lift goes (for the lift home, where it starts), as the resident calls it."""
-    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
-    if outbound.activity is not None:
-        return f"{outbound.activity.name} at {outbound.activity.venue.name}"
-    return words.street_of(outbound.destination_address) or (outbound.destination_postcode or "")
 
 
 def drop_lifts(
@@ -481,7 +480,7 @@ def _tell_residents(
             template,
             name=leg.resident.first_name,
             day=words.day_name(leg.day),
-            place=place_of(leg),
+            place=lift_place(leg),
             driver=driver.first_name if driver else "",
         )
         queued.append(
@@ -538,8 +537,10 @@ def expand_recurring(day: dt.date) -> int:
         resident = rec.resident
         if not resident.active or resident.lat is None:
             continue
+        venue_id = rec.venue_id
         if rec.activity is not None:
             venue = rec.activity.venue
+            venue_id = venue.id
             dest = (venue.address, venue.postcode, venue.lat, venue.lon)
         else:
             dest = (
@@ -562,6 +563,7 @@ def expand_recurring(day: dt.date) -> int:
             source=LiftSource.RECURRING,
             escort_asked=rec.escort,
             recurring_id=rec.id,
+            venue_id=venue_id,
             outward=(rec.pickup_earliest, rec.pickup_latest, rec.arrive_by),
             home=home,
         )
@@ -639,6 +641,7 @@ def book_recurring_lift(
     rec = RecurringLift(
         resident_id=outbound.resident_id,
         activity_id=outbound.activity_id,
+        venue_id=outbound.venue_id,
         weekday=data.day.weekday(),
         starts_on=data.day,
         ends_on=ends_on,

@@ -1,4 +1,10 @@
-"""Venues, their weekly activities, and the directory of support services (staff admin)."""
+"""Venues, their weekly activities, the directory of support services, and how a place is named.
+
+How a place reads, everywhere (issue 13: "Upney Lane, Barking" is Barking Community Hospital):
+:func:`place_name` names it (the venue's name, with the activity when there is one; a street
+only when the place has no name), and :func:`place_and_address` adds where to find it for a
+driver. Lists, run sheets, the rota page, texts and MY LIFTS all ask these two.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,12 @@ from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Activity
+from app.models import LiftLeg
+from app.models import LiftRequest
 from app.models import Service
 from app.models import Venue
 from app.services import clock
+from app.services import sms_templates as words
 from app.services.audit import record_change
 from app.services.audit import save_audited
 from app.services.geo import locate_postcode
@@ -63,6 +72,90 @@ class ServiceInput:
     description: str = ""
     url: str = ""
     hours: str = ""
+
+
+def place_name(
+    *,
+    activity: str | None = None,
+    venue: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
+) -> str:
+    """How a place is called: ``Choir at Valence Library``, ``Barking Community Hospital``.
+
+    A place with no name (a street address typed on the lift form) reads as its street without
+    the house number, else its postcode: never a resident's full address in a list or a text.
+    """
+    if activity and venue:
+        return f"{activity} at {venue}"
+    if venue or activity:
+        return venue or activity or ""
+    return words.street_of(address) or (postcode or "")
+
+
+def place_and_address(name: str | None, address: str | None, postcode: str | None) -> str:
+    """A place and where to find it: ``Barking Community Hospital, Upney Lane, Barking IG11 9LX``.
+
+    The street is kept when the place has a name, so a driver can still find it; it is not
+    repeated when a venue was saved with its name as its address.
+    """
+    street = " ".join((address or "").replace("\n", ", ").split())
+    where = f"{street} {postcode or ''}".strip()
+    if not name:
+        return where
+    if not street or street.casefold() == name.casefold():
+        return f"{name} {postcode or ''}".strip()
+    return f"{name}, {where}"
+
+
+def _venue_of(lift: LiftRequest) -> tuple[str | None, str | None]:
+    """(activity name, venue name) of the place a lift goes to (the lift home: comes from)."""
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    activity = outbound.activity
+    venue = outbound.venue or lift.venue or (activity.venue if activity is not None else None)
+    return (activity.name if activity else None), (venue.name if venue else None)
+
+
+def lift_place(lift: LiftRequest) -> str:
+    """Where a lift goes (for the lift home, where it starts), as the resident calls it."""
+    activity, venue = _venue_of(lift)
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    return place_name(
+        activity=activity,
+        venue=venue,
+        address=outbound.destination_address,
+        postcode=outbound.destination_postcode,
+    )
+
+
+def venue_label(lift: LiftRequest) -> str | None:
+    """The name of the building a lift goes to or comes home from; None for a street address."""
+    activity, venue = _venue_of(lift)
+    return venue or activity
+
+
+def venue_name(lift: LiftRequest) -> str:
+    """:func:`venue_label`, or the street (without a house number) when the place has no name."""
+    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
+    return place_name(
+        venue=venue_label(lift),
+        address=outbound.destination_address,
+        postcode=outbound.destination_postcode,
+    )
+
+
+def lift_end(lift: LiftRequest, *, pickup: bool) -> str:
+    """One end of a lift for a list: the named place with its address, or the home address."""
+    at_venue = pickup == (lift.leg == LiftLeg.RETURN)
+    if pickup:
+        address, postcode = lift.pickup_address, lift.pickup_postcode
+    else:
+        address, postcode = lift.destination_address, lift.destination_postcode
+    if not at_venue:
+        return place_and_address(None, address, postcode)
+    activity, venue = _venue_of(lift)
+    named = place_name(activity=activity, venue=venue) if (activity or venue) else None
+    return place_and_address(named, address, postcode)
 
 
 def _required(value: str, field_name: str, what: str) -> str:

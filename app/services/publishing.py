@@ -3,9 +3,11 @@
 What a driver's text says (issue 6, "no full addresses of several people in one text"): the
 route texts sent on publishing list each stop's time, the resident's first name, the street and
 postcode (never the house number) and their needs. Only after the driver accepts (replies 1) do
-they get the full pickup address of each resident, one resident per text. So a route text that is
-read over a shoulder, forwarded, or sent to a driver who then declines never gives away where
-several vulnerable people live.
+they get the full pickup addresses, all in one text (issue 13: it was one text per resident, ten
+texts for ten pickups), split in order into as few texts as fit when the day is long. So a route
+text that is read over a shoulder, forwarded, or sent to a driver who then declines never gives
+away where several vulnerable people live. Places are named (``services.places``): "Barking
+Community Hospital", with its street where the driver needs to find it.
 """
 
 from __future__ import annotations
@@ -44,10 +46,13 @@ from app.services import sms_templates as words
 from app.services.lifts import DroppedBy
 from app.services.lifts import drop_lifts
 from app.services.lifts import lift_needs_in_words
-from app.services.lifts import place_of
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
+from app.services.places import lift_place
+from app.services.places import place_and_address
+from app.services.places import venue_label
+from app.services.places import venue_name
 from app.services.plans import published_plan
 
 log = logging.getLogger(__name__)
@@ -103,13 +108,6 @@ def pickup_window(pickup_s: int) -> tuple[str, str]:
     return clock.time_of_day(start), clock.time_of_day(start + int(PICKUP_WINDOW.total_seconds()))
 
 
-def _venue(lift: LiftRequest) -> str:
-    outbound = lift.outbound if lift.leg == LiftLeg.RETURN and lift.outbound else lift
-    if outbound.activity is not None:
-        return outbound.activity.venue.name
-    return words.street_of(outbound.destination_address) or "the place"
-
-
 def _stop_line(stop: PlanStop) -> str:
     lift = stop.lift
     assert lift is not None
@@ -121,7 +119,7 @@ def _stop_line(stop: PlanStop) -> str:
     venue_code = (
         lift.destination_postcode if lift.leg == LiftLeg.OUTBOUND else lift.pickup_postcode
     ) or ""
-    venue = f"{_venue(lift)} {venue_code}".strip()
+    venue = f"{venue_name(lift) or 'the place'} {venue_code}".strip()
     if stop.kind == StopKind.PICKUP:
         where = home if lift.leg == LiftLeg.OUTBOUND else venue
         return f"{at} pick up {first}{needs_text}, {where}"
@@ -195,7 +193,7 @@ def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
         driver=planned.driver.first_name,
         window_from=window_from,
         window_to=window_to,
-        place=place_of(planned.lift),
+        place=lift_place(planned.lift),
         home=clock.time_of_day(planned.home_s) if planned.home_s is not None else "",
     )
 
@@ -372,14 +370,18 @@ def driver_reply(
     if accept:
         route.responded_at = now
         route.response = DriverResponse.ACCEPTED
+        bodies = pickup_address_texts(route)
         queued = [
             queue_text(
                 volunteer, body, kind="driver_address", concerns=("plan_route", route.id), now=now
             )
-            for body in pickup_address_texts(route)
+            for body in bodies
         ]
         reply = words.render(
-            "driver_accepted", driver=volunteer.first_name, day=words.day_name(day)
+            "driver_accepted",
+            driver=volunteer.first_name,
+            day=words.day_name(day),
+            parts=len(bodies),
         )
         return reply, queued
     queued = decline_route(route, now=now)
@@ -444,37 +446,84 @@ def _day_off(route: PlanRoute, *, now: dt.datetime) -> None:
 
 
 def pickup_address_texts(route: PlanRoute) -> list[str]:
-    """One text per resident on the route with their full pickup address (after accepting)."""
-    texts = []
+    """Every resident's full address on the route in one text, sent after the driver accepts.
+
+    One line per resident in the order the driver meets them (their pickup at home, or at the
+    venue for someone only driven home), then each place once with its street. Too long for one
+    text of three parts, it is split in order into as few texts as fit, numbered (issue 13).
+    """
     day = words.short_day(route.plan.day)
+    stops = _lift_stops(route)
     homes: dict[int, int] = {}
-    for stop in _lift_stops(route):
+    for stop in stops:
         lift = stop.lift
         assert lift is not None
         if stop.kind == StopKind.PICKUP and lift.leg == LiftLeg.RETURN and lift.outbound_id:
             homes[lift.outbound_id] = stop.service_start_s
-    for stop in _lift_stops(route):
+    outbound_here = {s.lift_id for s in stops if s.lift and s.lift.leg == LiftLeg.OUTBOUND}
+    lines: list[str] = []
+    places: dict[str, str] = {}
+    for stop in stops:
         lift = stop.lift
         assert lift is not None
-        if stop.kind != StopKind.PICKUP or lift.leg != LiftLeg.OUTBOUND:
+        if stop.kind != StopKind.PICKUP:
             continue
-        home = homes.get(lift.id)
-        texts.append(
-            words.render(
-                "driver_pickup",
-                day=day,
-                time=clock.time_of_day(stop.service_start_s),
-                name=lift.resident.full_name,
-                address=lift.pickup_address or lift.resident.address or "",
-                postcode=lift.pickup_postcode or "",
-                needs=lift_needs_in_words(lift),
-                place=place_of(lift),
-                home=clock.time_of_day(home) if home is not None else "",
-                home_place=_venue(lift),
+        named = venue_label(lift)
+        if named is None:  # a street address: given in full on the line itself
+            venue = place_and_address(None, *_venue_address(lift))
+        else:
+            venue = named
+            places.setdefault(named, place_and_address(None, *_venue_address(lift)))
+        if lift.leg == LiftLeg.OUTBOUND:
+            home = homes.get(lift.id)
+            lines.append(
+                words.render(
+                    "driver_pickup",
+                    time=clock.time_of_day(stop.service_start_s),
+                    name=lift.resident.full_name,
+                    address=_home_address(lift.pickup_address, lift.pickup_postcode, lift),
+                    needs=lift_needs_in_words(lift),
+                    place=venue,
+                    home=clock.time_of_day(home) if home is not None else "",
+                )
             )
-        )
-    # A route of only lifts home starts at venues: its first text already says where.
-    return texts
+        elif lift.outbound_id not in outbound_here:
+            # Only driven home: collect at the venue, and the driver needs the home address.
+            lines.append(
+                words.render(
+                    "driver_collect",
+                    time=clock.time_of_day(stop.service_start_s),
+                    name=lift.resident.full_name,
+                    place=venue,
+                    address=_home_address(
+                        lift.destination_address, lift.destination_postcode, lift
+                    ),
+                    needs=lift_needs_in_words(lift),
+                )
+            )
+    if not lines:
+        return []
+    # Each place once, by name with its street, so the driver can find it (issue 13).
+    lines += [f"{name} is at {where}." for name, where in places.items() if where]
+    head = f"Addresses for {day}"
+    chunks = words.pack(lines, limit=words.ROUTE_TEXT_LIMIT - len(head) - 8)
+    return [
+        f"{head}{f' ({n}/{len(chunks)})' if len(chunks) > 1 else ''}:\n{chunk}"
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _home_address(address: str | None, postcode: str | None, lift: LiftRequest) -> str:
+    """The full home address as stored on the lift (the resident's own when the lift has none)."""
+    street = " ".join((address or lift.resident.address or "").replace("\n", ", ").split())
+    return f"{street}, {postcode}" if postcode and postcode not in street else street
+
+
+def _venue_address(lift: LiftRequest) -> tuple[str | None, str | None]:
+    """The street and postcode of the place a lift goes to (the lift home: comes from)."""
+    if lift.leg == LiftLeg.RETURN:
+        return lift.pickup_address, lift.pickup_postcode
+    return lift.destination_address, lift.destination_postcode
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,10 @@ from app.models import PlanStop
 from app.models import Resident
 from app.models import StopKind
 from app.models import UnservedLift
+from app.models import Venue
 from app.models import Volunteer
 from app.services import clock
+from app.services import places
 from app.services import plans
 from app.services import unserved as unserved_words
 from app.services.lifts import needs_in_words
@@ -84,6 +86,13 @@ class StopView:
     @property
     def time(self) -> str:
         return clock.time_of_day(self.service_start_s)
+
+    @property
+    def where(self) -> str:
+        """The stop's place by name with its address (a home: the address alone; issue 13)."""
+        if self.lift_id is None:
+            return "home"
+        return places.place_and_address(self.place or None, self.address, self.postcode)
 
 
 @dataclass(frozen=True)
@@ -260,11 +269,13 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
             Resident.last_name,
             Resident.phone,
             Activity.name.label("activity"),
+            Venue.name.label("venue"),
         )
         .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
         .outerjoin(LiftRequest, LiftRequest.id == PlanStop.lift_id)
         .outerjoin(Resident, Resident.id == LiftRequest.resident_id)
         .outerjoin(Activity, Activity.id == LiftRequest.activity_id)
+        .outerjoin(Venue, Venue.id == LiftRequest.venue_id)
         .where(where)
         .order_by(PlanStop.route_id, PlanStop.seq)
     ).all()
@@ -272,6 +283,8 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
         kind = StopKind(row.kind).value
         pickup = kind == "pickup"
         lifted = row.lift_id is not None
+        # The venue end of a lift: where it is dropped off going, or picked up coming home.
+        at_venue = lifted and pickup == (LiftLeg(row.leg) == LiftLeg.RETURN)
         stops[row.route_id].append(
             StopView(
                 seq=row.seq,
@@ -291,7 +304,7 @@ def _route_rows(where: Any) -> tuple[RouteView, ...]:
                 postcode=((row.pickup_postcode if pickup else row.destination_postcode) or "")
                 if lifted
                 else "",
-                place=row.activity or "",
+                place=places.place_name(activity=row.activity, venue=row.venue) if at_venue else "",
                 needs=needs_in_words(Mobility(row.mobility), bool(row.escort)) if lifted else "",
                 notes=(row.notes or "") if lifted else "",
                 pinned=row.pinned_volunteer_id is not None,

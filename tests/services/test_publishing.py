@@ -221,20 +221,76 @@ def test_republishing_with_another_driver_tells_both(day: Day, sms: FakeSmsSende
     assert sms.to(day.joan.phone) == [] and sms.to(day.dev.phone) == []
 
 
-def test_accepting_sends_one_full_address_per_text(day: Day, sms: FakeSmsSender) -> None:
-    """After a driver replies 1, each resident's full address comes in a text of its own."""
+def test_accepting_sends_all_the_addresses_in_one_text(day: Day, sms: FakeSmsSender) -> None:
+    """After a driver replies 1, every resident's full address comes in one text (issue 13)."""
     plan = day.publish()
     sms.sent.clear()
     reply, queued = publishing.driver_reply(day.dev, True, now=NOW)
     db.session.commit()
     assert reply.startswith("Thank you Dev! You are booked for Tuesday 1 December.")
-    bodies = [m.body for m in queued]
-    assert len(bodies) == 2
-    assert "12 Ripple Road, IG11 7NB" in bodies[0] and "Amir" not in bodies[0]
-    assert "7a Longbridge Road" in bodies[1] and "Joan" not in bodies[1]
-    assert "Needs: wheelchair" in bodies[0] and "collect at Valence Library at 12:05pm" in bodies[0]
+    assert "All the pickup addresses follow in the next text." in reply
+    (body,) = [m.body for m in queued]
+    lines = body.splitlines()
+    assert lines[0] == "Addresses for Tue 1 Dec:"
+    assert lines[1].startswith("9:05am Joan") and "12 Ripple Road, IG11 7NB" in lines[1]
+    assert "Needs: wheelchair" in lines[1] and "To Choir at" not in lines[1]
+    assert lines[1].endswith("To Valence Library, home at 12:05pm.")
+    assert lines[2].startswith("9:20am Amir") and "7a Longbridge Road" in lines[2]
+    # The place once, by name and with its street, so the driver can find it.
+    assert lines[3] == "Valence Library is at Becontree Avenue RM8 3HT."
+    assert segments(body) <= 3 and is_gsm7(body)
     route = next(r for r in plan.routes if r.volunteer_id == day.dev.id)
     assert route.response == DriverResponse.ACCEPTED and route.responded_at == NOW
+
+
+def test_ten_pickups_come_in_as_few_texts_as_fit_in_order(sms: FakeSmsSender) -> None:
+    """Ten residents' addresses: not ten texts, but the fewest that fit, numbered and in order."""
+    hospital = make_venue(
+        name="Barking Community Hospital", address="Upney Lane, Barking", postcode="IG11 9LX"
+    )
+    driver = make_volunteer(first_name="Pat")
+    legs = []
+    for n in range(10):
+        resident = make_resident(
+            first_name=f"Person{n}", address=f"Flat {n + 1}, {n + 20} Gascoigne Road, Barking"
+        )
+        lift = make_lift(
+            resident,
+            day=DAY,
+            venue_id=hospital.id,
+            destination_address="Upney Lane, Barking",
+            destination_postcode="IG11 9LX",
+        )
+        legs.append((lift, hm("8:00") + n * 600, hm("11:00") + n * 60))
+    plan = make_plan(DAY, [(driver, legs)])
+    publishing.publish_plan(plan.id, now=NOW)
+    reply, queued = publishing.driver_reply(driver, True, now=NOW)
+    bodies = [m.body for m in queued]
+    # About 1,150 characters: three texts of at most three parts each (459 characters) is the
+    # fewest that can carry them.
+    assert 2 * 459 < sum(len(b) for b in bodies) <= 3 * 459
+    assert len(bodies) == 3
+    assert f"follow in the next {len(bodies)} texts" in reply
+    assert all(segments(b) <= 3 for b in bodies)
+    assert bodies[0].startswith("Addresses for Tue 1 Dec (1/")
+    joined = "\n".join(bodies)
+    order = [joined.index(f"Person{n} ") for n in range(10)]
+    assert order == sorted(order)
+    assert joined.count("To Barking Community Hospital.") == 10
+    assert "Barking Community Hospital is at Upney Lane, Barking IG11 9LX." in bodies[-1]
+
+
+def test_someone_only_driven_home_comes_with_their_home_address(
+    day: Day, sms: FakeSmsSender
+) -> None:
+    """A driver with only Zofia's lift home is told where to collect her and where she lives."""
+    (z, zb) = day.legs["Zofia"]
+    plan = make_plan(DAY, [(day.sue, [(zb, hm("12:10"), hm("12:40"))])])
+    publishing.publish_plan(plan.id, now=NOW)
+    _reply, queued = publishing.driver_reply(day.sue, True, now=NOW)
+    (body,) = [m.body for m in queued]
+    assert "12:10pm collect Zofia" in body and "at Valence Library" in body
+    assert "home to Flat 3, 40 Becontree Avenue" in body
 
 
 def test_declining_alerts_staff_and_keeps_the_driver_out_of_a_replan(day: Day) -> None:
