@@ -228,6 +228,7 @@ REGISTRY: tuple[TableRule, ...] = (
                 "id",
                 "resident_id",
                 "activity_id",
+                "venue_id",
                 "weekday",
                 "starts_on",
                 "ends_on",
@@ -266,6 +267,7 @@ REGISTRY: tuple[TableRule, ...] = (
                 "outbound_id",
                 "recurring_id",
                 "activity_id",
+                "venue_id",
                 "pickup_earliest",
                 "pickup_latest",
                 "arrive_by",
@@ -303,6 +305,15 @@ REGISTRY: tuple[TableRule, ...] = (
             "distance_m",
             "response",
             "responded_at",
+        ),
+    ),
+    TableRule(
+        table="mileage_claims",
+        what="The miles you drove for the bureau each day, recorded for your expenses.",
+        links=_BY_VOLUNTEER,
+        audit_entity="MileageClaim",
+        columns=_cols(
+            "id", "volunteer_id", "day", "miles", "recorded_by_id", "created_at", "updated_at"
         ),
     ),
     TableRule(

@@ -4,16 +4,16 @@ A lift to a venue kept only the venue's street ("Upney Lane, Barking"), so lists
 not say "Barking Community Hospital". Lifts and standing lifts now point at their venue; existing
 rows are matched by their activity, else by the venue's exact coordinates (copied at booking).
 
-Revision ID: 1607_venue_names_and_miles
-Revises: 1350_sessions_and_training
-Create Date: 2026-12-02 16:07:00
+Revision ID: 1614_venue_names_and_miles
+Revises: 1610_audit_actor
+Create Date: 2026-12-02 16:14:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "1607_venue_names_and_miles"
-down_revision = "1350_sessions_and_training"
+revision = "1614_venue_names_and_miles"
+down_revision = "1610_audit_actor"
 branch_labels = None
 depends_on = None
 
