@@ -10,6 +10,7 @@ def register_commands(app: Flask) -> None:
     from app.commands.befriending import befriending_cli
     from app.commands.demo import demo_cli
     from app.commands.geo import geo_cli
+    from app.commands.people import people_cli
     from app.commands.roads import roads_cli
     from app.commands.rota import rota_cli
     from app.commands.sms import sms_cli
@@ -25,5 +26,6 @@ def register_commands(app: Flask) -> None:
         sms_cli,
         befriending_cli,
         worker_cli,
+        people_cli,
     ):
         app.cli.add_command(command)

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import lifts
     from app.routes import messages
     from app.routes import people
+    from app.routes import personal_data
     from app.routes import places
     from app.routes import rota
     from app.routes import sms
@@ -32,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         lifts,
         messages,
         people,
+        personal_data,
         places,
         rota,
         sms,

@@ -16,10 +16,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.services.phones import display_phone
 
 
 class Kind(enum.StrEnum):
@@ -65,12 +67,14 @@ class Col:
     kind applies ``erase``; in another kind's export the value is someone else's and is
     redacted. ``sweep`` marks free text that may quote anyone: erasure also removes the erased
     person's identifiers from it in rows about other people (a driver's route text names the
-    resident).
+    resident). ``third_party`` is someone else's data kept on erasure but never exported (a
+    referrer's name and contact).
     """
 
     erase: Erase = Erase.KEEP
     owners: frozenset[Kind] = NOBODY
     sweep: bool = False
+    third_party: bool = False
 
 
 KEEP = Col()
@@ -386,9 +390,9 @@ REGISTRY: tuple[TableRule, ...] = (
             "updated_at": KEEP,
             # The referrer is a professional acting for the person: kept on erasure (the
             # bureau's record of who referred), redacted from the resident's export.
-            "referrer_name": KEEP,
+            "referrer_name": Col(third_party=True),
             "referrer_org": KEEP,
-            "referrer_contact": KEEP,
+            "referrer_contact": Col(third_party=True),
             "person_name": _R_BLANK,
             "person_phone": _R_BLANK,
             "person_postcode": _R_BLANK,
@@ -541,3 +545,39 @@ def rules_for(kind: Kind) -> list[TableRule]:
     """The registered tables that can hold data about a person of ``kind``, subject first."""
     rules = [rule for rule in REGISTRY if kind in rule.links]
     return sorted(rules, key=lambda r: not r.subject_table)
+
+
+def person_row(kind: Kind, person_id: int) -> dict[str, Any] | None:
+    """The person's own row as a plain mapping, or None when there is no such person."""
+    t = table(PEOPLE_TABLES[kind])
+    row = db.session.execute(sa.select(t).where(t.c.id == person_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def identifiers(row: Mapping[str, Any]) -> list[str]:
+    """The strings that identify a person in free text, longest first.
+
+    Full name, phone (E.164, ``07700 900123`` and ``07700900123``), email, address, postcode
+    (with and without its space). A first name alone is not here: "Joan" in someone else's text
+    names no one in particular (see :func:`first_name_of`).
+    """
+    found: set[str] = set()
+    first, last = str(row.get("first_name") or ""), str(row.get("last_name") or "")
+    if first and last:
+        found.add(f"{first} {last}")
+    phone = row.get("phone")
+    if phone:
+        national = display_phone(str(phone))
+        found.update({str(phone), national, national.replace(" ", "")})
+    for name in ("email", "address"):
+        if row.get(name):
+            found.add(str(row[name]))
+    postcode = row.get("postcode")
+    if postcode:
+        found.update({str(postcode), str(postcode).replace(" ", "")})
+    return sorted((s for s in found if len(s.strip()) >= 4), key=lambda s: (-len(s), s))
+
+
+def first_name_of(row: Mapping[str, Any]) -> str:
+    """The person's first name (texts greet people by it)."""
+    return str(row.get("first_name") or "")

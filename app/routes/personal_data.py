@@ -1,0 +1,53 @@
+"""Admin pages to answer a person's data-protection request: export (and erase) (issue 14)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint
+from flask import render_template
+from flask import send_file
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.routes.access import admin_required
+from app.services import subject_access
+
+bp = Blueprint("personal_data", __name__, url_prefix="/admin/people")
+
+
+class ExportForm(FlaskForm):
+    """Only the CSRF token: the POST itself is the request to export."""
+
+
+@bp.get("/<kind>/<int:person_id>/export")
+@admin_required
+def export(kind: str, person_id: int) -> str:
+    """Show what a subject access export of this person will hold, table by table."""
+    who = subject_access.parse_kind(kind)
+    person = subject_access.get_person(who, person_id)
+    counts = subject_access.preview_export(who, person_id)
+    return render_template(
+        "personal_data/export.html", kind=who, person=person, counts=counts, form=ExportForm()
+    )
+
+
+@bp.post("/<kind>/<int:person_id>/export")
+@admin_required
+def export_download(kind: str, person_id: int) -> Response | str:
+    """Make the export (audited) and download it as a zip."""
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return export(kind, person_id)
+    made = subject_access.export_person(
+        subject_access.parse_kind(kind), person_id, actor_id=current_user.id
+    )
+    response = send_file(
+        io.BytesIO(made.data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=made.filename,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
