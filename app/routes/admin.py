@@ -16,8 +16,11 @@ from wtforms import PasswordField
 
 from app.errors import DomainError
 from app.routes.access import admin_required
+from app.routes.access import editor_required
 from app.routes.forms import show_error
+from app.services import audit
 from app.services import auth
+from app.services.input_rules import parse_id
 from app.services.passwords import MIN_PASSWORD_LENGTH
 from app.services.simulator import set_simulator_training
 
@@ -89,3 +92,24 @@ def training(kind: str, person_id: int) -> Response:
     if kind == "resident":
         return redirect(url_for("people.resident_detail", resident_id=person_id))
     return redirect(url_for("people.volunteer_detail", volunteer_id=person_id))
+
+
+@bp.get("/audit")
+@editor_required
+def audit_trail() -> str:
+    """The audit trail, newest first: who changed what a person was promised, and when."""
+    kind = request.args.get("kind", "")
+    where = audit.EventFilter(
+        kind=kind if kind in audit.PERSON_KINDS else None,
+        person_id=parse_id(request.args.get("person_id")),
+        staff_id=parse_id(request.args.get("staff_id")),
+        action=request.args.get("action", "").strip()[:40] or None,
+        limit=200,
+    )
+    return render_template(
+        "admin/audit.html",
+        events=audit.list_events(where),
+        where=where,
+        users=auth.list_users(),
+        actions=audit.KNOWN_ACTIONS,
+    )

@@ -177,3 +177,26 @@ def events_about(kind: str, person_id: int) -> list[AuditLog]:
     """Every audit row about a resident or volunteer, oldest first (for export and the page)."""
     query = sa.select(AuditLog).where(_about(kind, person_id)).order_by(AuditLog.at, AuditLog.id)
     return list(db.session.scalars(query))
+
+
+# The actions the audit page offers as a filter (any other name still lists with "Any").
+KNOWN_ACTIONS = (
+    "create",
+    "update",
+    "book",
+    "book_standing",
+    "drop",
+    "outcome",
+    "plan",
+    "publish",
+    "replan",
+    "accept_route",
+    "decline_route",
+    "pin",
+    "propose",
+    "accept",
+    "reject",
+    "end",
+    "withdraw",
+    "consent",
+)

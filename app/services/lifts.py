@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Activity
 from app.models import AlertKind
+from app.models import AuditActor
 from app.models import DriverResponse
 from app.models import LiftLeg
 from app.models import LiftPurpose
@@ -35,6 +36,7 @@ from app.services import plans
 from app.services import sms_templates as words
 from app.services.audit import apply_changes
 from app.services.audit import record_change
+from app.services.audit import record_event
 from app.services.geo import locate_postcode
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
@@ -346,8 +348,36 @@ def book_lift(
         outward=(data.pickup_earliest, data.pickup_latest, data.arrive_by),
         home=(data.return_earliest, data.return_latest) if data.with_return else None,
     )
+    _audit_booking(outbound, source, actor_id)
     db.session.commit()
     return outbound
+
+
+# Who books a lift, by where the booking came from (issue 14: every booking is audited).
+_BOOKED_BY = {
+    LiftSource.SMS: AuditActor.RESIDENT_BY_TEXT,
+    LiftSource.PARTNER: AuditActor.PARTNER,
+    LiftSource.RECURRING: AuditActor.SYSTEM,
+}
+
+
+def _audit_booking(outbound: LiftRequest, source: LiftSource, actor_id: int | None) -> None:
+    """One audit row per leg booked: the promise a resident now holds (ids, not addresses)."""
+    actor = AuditActor.STAFF if actor_id is not None else _BOOKED_BY.get(source)
+    for leg in [outbound, *outbound.return_legs]:
+        record_event(
+            "book",
+            leg,
+            staff_id=actor_id,
+            actor=actor,
+            changes={
+                "status": (None, leg.status),
+                "day": (None, leg.day),
+                "leg": (None, leg.leg),
+                "activity_id": (None, leg.activity_id),
+                "source": (None, source),
+            },
+        )
 
 
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -362,6 +392,15 @@ class DroppedBy(StrEnum):
     REPLAN = "replan"  # a re-plan was published without it
 
 
+# Who dropped it when no staff member did (a staff drop with no user is a command's: system).
+_DROPPED_BY = {
+    DroppedBy.STAFF: AuditActor.SYSTEM,
+    DroppedBy.RESIDENT: AuditActor.RESIDENT_BY_TEXT,
+    DroppedBy.DRIVER: AuditActor.DRIVER_BY_TEXT,
+    DroppedBy.REPLAN: AuditActor.SYSTEM,
+}
+
+
 def drop_lifts(
     legs: Sequence[LiftRequest],
     *,
@@ -369,6 +408,7 @@ def drop_lifts(
     reason: str,
     now: dt.datetime,
     driver: Volunteer | None = None,
+    actor_id: int | None = None,
 ) -> list[Message]:
     """Drop these legs from the rota, whoever drops them; return the texts to dispatch.
 
@@ -376,8 +416,9 @@ def drop_lifts(
     (cancelled, late on the day itself; back to requested when its driver declined; unserved
     when a re-plan left it out), each driver with it on a published route told, the day flagged
     for re-planning, the resident told, and staff alerted when a resident dropped it by text (a
-    driver's decline is alerted once per route, by ``publishing.decline_route``). Does not
-    commit: the caller's use case does, then dispatches the texts (the outbox rule).
+    driver's decline is alerted once per route, by ``publishing.decline_route``), and one audit
+    row per leg (issue 14; ``actor_id`` is the staff member, when one acted). Does not commit:
+    the caller's use case does, then dispatches the texts (the outbox rule).
     """
     legs = [leg for leg in legs if leg.is_open]
     if not legs:
@@ -392,7 +433,15 @@ def drop_lifts(
     }[by]
     if status == LiftStatus.CANCELLED and day <= clock.today(now):
         status = LiftStatus.LATE_CANCELLED
+    actor = AuditActor.STAFF if actor_id is not None else _DROPPED_BY[by]
     for leg in legs:
+        changes: dict[str, tuple[object, object]] = {
+            "status": (leg.status, status),
+            "dropped_by": (None, by),
+        }
+        if by == DroppedBy.STAFF:
+            changes["reason"] = (None, reason.strip())  # what staff typed; others are generated
+        record_event("drop", leg, staff_id=actor_id, actor=actor, changes=changes, now=now)
         leg.status = status
         leg.status_reason = (reason.strip() or status.value)[:255]
     queued: list[Message] = []
@@ -503,8 +552,9 @@ def cancel_lift(
         raise Conflict(msg)
     now = now or clock.utcnow()
     legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
-    queued = drop_lifts(legs, by=DroppedBy.STAFF, reason=reason or "cancelled", now=now)
-    _audit_outcome(lift, actor_id)
+    queued = drop_lifts(
+        legs, by=DroppedBy.STAFF, reason=reason or "cancelled", now=now, actor_id=actor_id
+    )
     db.session.commit()
     dispatch(queued)
     return lift
@@ -662,6 +712,16 @@ def book_recurring_lift(
     db.session.flush()
     for leg in [outbound, *outbound.return_legs]:
         leg.recurring_id = rec.id
+    record_event(
+        "book_standing",
+        rec,
+        staff_id=actor_id,
+        changes={
+            "weekday": (None, rec.weekday),
+            "starts_on": (None, rec.starts_on),
+            "ends_on": (None, rec.ends_on),
+        },
+    )
     db.session.commit()
     return rec
 

@@ -25,6 +25,7 @@ from app.errors import Conflict
 from app.errors import NotFound
 from app.extensions import db
 from app.models import AlertKind
+from app.models import AuditActor
 from app.models import AvailabilityException
 from app.models import DriverResponse
 from app.models import LiftLeg
@@ -43,6 +44,7 @@ from app.models.base import now_utc
 from app.services import clock
 from app.services import plans
 from app.services import sms_templates as words
+from app.services.audit import record_event
 from app.services.lifts import DroppedBy
 from app.services.lifts import drop_lifts
 from app.services.lifts import lift_needs_in_words
@@ -234,10 +236,27 @@ def publish_plan(
     planned_ids = {s.lift_id for r in plan.routes for s in r.stops if s.lift_id}
     left_out = [u for u in plan.unserved if u.lift_id not in planned_ids and u.lift.is_open]
     queued += drop_lifts(
-        [u.lift for u in left_out], by=DroppedBy.REPLAN, reason="not planned", now=now
+        [u.lift for u in left_out],
+        by=DroppedBy.REPLAN,
+        reason="not planned",
+        now=now,
+        actor_id=actor_id,
     )
     for unserved in left_out:
         unserved.lift.status_reason = unserved.reason
+    # A re-plan's publication names the plan it replaces (issue 14: re-plans are audited).
+    record_event(
+        "replan" if previous is not None else "publish",
+        plan,
+        staff_id=actor_id,
+        changes={
+            "status": (plan.status, PlanStatus.PUBLISHED),
+            "day": (None, plan.day),
+            "published_plan_id": (previous.id if previous else None, plan.id),
+            "lifts_left_out": (None, len(left_out)),
+        },
+        now=now,
+    )
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
     plan.status = PlanStatus.PUBLISHED
@@ -368,6 +387,13 @@ def driver_reply(
         return words.render("driver_nothing_pending", driver=volunteer.first_name), []
     day = route.plan.day
     if accept:
+        record_event(
+            "accept_route",
+            route,
+            actor=AuditActor.DRIVER_BY_TEXT,
+            changes={"response": (route.response, DriverResponse.ACCEPTED), "day": (None, day)},
+            now=now,
+        )
         route.responded_at = now
         route.response = DriverResponse.ACCEPTED
         bodies = pickup_address_texts(route)
@@ -390,7 +416,9 @@ def driver_reply(
     ), queued
 
 
-def decline_route(route: PlanRoute, *, now: dt.datetime) -> list[Message]:
+def decline_route(
+    route: PlanRoute, *, now: dt.datetime, actor_id: int | None = None
+) -> list[Message]:
     """The driver cannot drive this route: drop its lifts from them, keep them out of a re-plan.
 
     Whether they had answered yet or had accepted, the consequences are the same (issue 10):
@@ -400,6 +428,14 @@ def decline_route(route: PlanRoute, *, now: dt.datetime) -> list[Message]:
     volunteer = route.volunteer
     day = route.plan.day
     accepted = route.response == DriverResponse.ACCEPTED
+    record_event(
+        "decline_route",
+        route,
+        staff_id=actor_id,
+        actor=None if actor_id is not None else AuditActor.DRIVER_BY_TEXT,
+        changes={"response": (route.response, DriverResponse.DECLINED), "day": (None, day)},
+        now=now,
+    )
     route.response = DriverResponse.DECLINED
     route.responded_at = now
     legs = [s.lift for s in _lift_stops(route) if s.kind == StopKind.PICKUP and s.lift]
@@ -409,6 +445,7 @@ def decline_route(route: PlanRoute, *, now: dt.datetime) -> list[Message]:
         reason=f"{volunteer.full_name} cannot drive",
         now=now,
         driver=volunteer,
+        actor_id=actor_id,
     )
     plans.flag_for_replanning(day, f"{volunteer.full_name} declined their route")
     _day_off(route, now=now)
