@@ -56,6 +56,28 @@ class LocatedMixin:
     ward_code: Mapped[str | None] = mapped_column(sa.String(12))
 
 
+class OnTheBooksMixin:
+    """Archive instead of delete (issue 13), and who to call in an emergency.
+
+    ``active`` stays the flag every rule asks (planning, texting, lists); archiving also says
+    when, by whom and why, so a restore is an informed decision.
+    """
+
+    active: Mapped[bool] = mapped_column(default=True)
+    archived_at: Mapped[dt.datetime | None]
+    archived_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    archive_reason: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    emergency_name: Mapped[str | None] = mapped_column(sa.String(120))
+    emergency_relation: Mapped[str | None] = mapped_column(sa.String(60))
+    emergency_phone: Mapped[str | None] = mapped_column(sa.String(20))
+
+    @property
+    def archived(self) -> bool:
+        return not self.active
+
+
 def _located_checks(table: str) -> tuple[sa.CheckConstraint, ...]:
     return (
         sa.CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
@@ -64,7 +86,7 @@ def _located_checks(table: str) -> tuple[sa.CheckConstraint, ...]:
     )
 
 
-class Resident(LocatedMixin, TimestampMixin, Base):
+class Resident(OnTheBooksMixin, LocatedMixin, TimestampMixin, Base):
     """A person the bureau helps: lifts, befriending, referrals."""
 
     __tablename__ = "residents"
@@ -93,8 +115,13 @@ class Resident(LocatedMixin, TimestampMixin, Base):
     risk_tier: Mapped[RiskTier] = mapped_column(
         enum_type(RiskTier, "risk_tier"), default=RiskTier.MEDIUM
     )
+    # A named friend to ride with: a soft preference for the planner (same car when both
+    # travel; issue 13 and the solver issue).
+    ride_with_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    ride_with: Mapped[Resident | None] = relationship(remote_side="Resident.id")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    active: Mapped[bool] = mapped_column(default=True)
     # An admin allows staff to practise on this real person's number in the SMS simulator
     # (issue 11; otherwise it acts only on the reserved drama numbers).
     simulator_training: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -108,7 +135,7 @@ class Resident(LocatedMixin, TimestampMixin, Base):
         return self.mobility == Mobility.WHEELCHAIR
 
 
-class Volunteer(LocatedMixin, TimestampMixin, Base):
+class Volunteer(OnTheBooksMixin, LocatedMixin, TimestampMixin, Base):
     """A volunteer driver and/or befriender."""
 
     __tablename__ = "volunteers"
@@ -141,7 +168,6 @@ class Volunteer(LocatedMixin, TimestampMixin, Base):
     sms_consent: Mapped[bool] = mapped_column(default=True)
     opted_out_at: Mapped[dt.datetime | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
-    active: Mapped[bool] = mapped_column(default=True)
     # An admin allows staff to practise on this real person's number in the SMS simulator
     # (issue 11; otherwise it acts only on the reserved drama numbers).
     simulator_training: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -63,3 +63,13 @@ def register_template_filters(app: Flask) -> None:
     # A lift's two ends with places by name (issue 13): ``lift|from_place``, ``lift|to_place``.
     app.add_template_filter(lambda lift: lift_end(lift, pickup=True), "from_place")
     app.add_template_filter(lambda lift: lift_end(lift, pickup=False), "to_place")
+    app.add_template_global(page_url, "page_url")
+
+
+def page_url(number: int) -> str:
+    """This list page with its search and filters kept, at page ``number`` (``_pager.html``)."""
+    from flask import request
+    from flask import url_for
+
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint or "", **args)

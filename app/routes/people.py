@@ -27,15 +27,18 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Gender
 from app.models import Mobility
+from app.models import Resident
 from app.models import RiskTier
 from app.models import Volunteer
 from app.routes.access import editor_required
 from app.routes.forms import enum_choices
 from app.routes.forms import form_values
 from app.routes.forms import show_error
+from app.services import archive
 from app.services import clock
 from app.services import people
 from app.services.input_rules import parse_day
+from app.services.paging import page_number
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -102,8 +105,17 @@ def _confirmed_different() -> bool:
 def residents() -> str:
     """List residents, searchable by name, phone or postcode."""
     q = request.args.get("q", "").strip()
-    rows = people.list_residents(q)
-    return render_template("people/residents.html", residents=rows, q=q)
+    archived = request.args.get("archived") == "1"
+    listing = people.list_people(
+        Resident, q, include_archived=archived, page=page_number(request.args.get("page"))
+    )
+    return render_template(
+        "people/residents.html",
+        page=listing.page,
+        archived_hidden=listing.archived_hidden,
+        q=q,
+        archived=archived,
+    )
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
@@ -165,8 +177,17 @@ def resident_edit(resident_id: int) -> str | Response:
 def volunteers() -> str:
     """List volunteers, searchable by name, phone or postcode."""
     q = request.args.get("q", "").strip()
-    rows = people.list_volunteers(q)
-    return render_template("people/volunteers.html", volunteers=rows, q=q)
+    archived = request.args.get("archived") == "1"
+    listing = people.list_people(
+        Volunteer, q, include_archived=archived, page=page_number(request.args.get("page"))
+    )
+    return render_template(
+        "people/volunteers.html",
+        page=listing.page,
+        archived_hidden=listing.archived_hidden,
+        q=q,
+        archived=archived,
+    )
 
 
 @bp.route("/volunteers/new", methods=["GET", "POST"])
@@ -222,6 +243,44 @@ def volunteer_edit(volunteer_id: int) -> str | Response:
             flash("Saved.")
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer_id))
     return render_template("people/volunteer_form.html", form=form, volunteer=volunteer)
+
+
+# --- Archive instead of delete (issue 13). ---
+
+_KINDS: dict[str, people.PersonKind] = {"residents": "resident", "volunteers": "volunteer"}
+
+
+def _detail_url(kind: people.PersonKind, person_id: int) -> str:
+    if kind == "resident":
+        return url_for("people.resident_detail", resident_id=person_id)
+    return url_for("people.volunteer_detail", volunteer_id=person_id)
+
+
+@bp.post("/<any(residents, volunteers):kinds>/<int:person_id>/archive")
+@editor_required
+def archive_person(kinds: str, person_id: int) -> Response:
+    """Archive a resident or volunteer: never planned or texted until restored."""
+    kind = _KINDS[kinds]
+    try:
+        person = archive.archive_person(
+            kind, person_id, reason=request.form.get("reason", ""), actor_id=current_user.id
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(_detail_url(kind, person_id) + "#archive")
+    flash(f"{person.full_name} is archived: they will not be planned or texted.")
+    return redirect(_detail_url(kind, person_id))
+
+
+@bp.post("/<any(residents, volunteers):kinds>/<int:person_id>/restore")
+@editor_required
+def restore_person(kinds: str, person_id: int) -> Response:
+    """Put an archived resident or volunteer back on the books."""
+    kind = _KINDS[kinds]
+    person = archive.restore_person(kind, person_id, actor_id=current_user.id)
+    flash(f"{person.full_name} is back on the books.")
+    return redirect(_detail_url(kind, person_id))
 
 
 # --- Availability: the weekly pattern and dated exceptions (issue 7). ---

@@ -30,6 +30,10 @@ from app.services.audit import record_change
 from app.services.geo import locate_postcode
 from app.services.geo import normalise_postcode
 from app.services.input_rules import check_birth_date
+from app.services.paging import PER_PAGE
+from app.services.paging import Page
+from app.services.paging import count_rows
+from app.services.paging import paginate
 from app.services.phones import normalise_phone
 
 
@@ -584,13 +588,19 @@ def search_people(
     ("Grace Khan") or "joan ig11" narrows the list, and a postcode is found with or without its
     space ("IG11 7NB", "IG117NB").
     """
-    words = query.split()
-    if not words:
+    if not query.split():
         return []
+    stmt = _people_stmt(model, query, include_archived=include_archived)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def _people_stmt(model: type[Person], query: str, *, include_archived: bool) -> sa.Select[Any]:
+    """The ordered query behind :func:`search_people` (everyone when ``query`` is blank)."""
     stmt = sa.select(model)
     if not include_archived:
         stmt = stmt.where(model.active.is_(True))
-    phone = _phone_digits(query)
+    words = query.split()
+    phone = _phone_digits(query) if words else None
     if phone is not None:
         stmt = stmt.where(model.phone.like(_like(phone), escape="\\"))
     else:
@@ -605,8 +615,7 @@ def search_people(
             if digits is not None:
                 conditions.append(model.phone.like(_like(digits), escape="\\"))
             stmt = stmt.where(sa.or_(*conditions))
-    stmt = stmt.order_by(model.last_name, model.first_name, model.id).limit(limit)
-    return list(db.session.scalars(stmt))
+    return stmt.order_by(model.last_name, model.first_name, model.id)
 
 
 def search_residents(
@@ -616,20 +625,30 @@ def search_residents(
     return search_people(Resident, query, limit=limit, include_archived=include_archived)
 
 
-def list_residents(query: str = "", *, limit: int = 200) -> list[Resident]:
-    """The residents page: everyone (archived too), or those :func:`search_people` finds."""
-    if not query.strip():
-        stmt = sa.select(Resident).order_by(Resident.last_name, Resident.first_name)
-        return list(db.session.scalars(stmt.limit(limit)))
-    return search_people(Resident, query, limit=limit, include_archived=True)
+@dataclass(frozen=True)
+class PeopleList:
+    """A page of a people list, and how many archived people the same search hid."""
+
+    page: Page[Any]
+    archived_hidden: int
 
 
-def list_volunteers(query: str = "", *, limit: int = 200) -> list[Volunteer]:
-    """The volunteers page: everyone (archived too), or those :func:`search_people` finds."""
-    if not query.strip():
-        stmt = sa.select(Volunteer).order_by(Volunteer.last_name, Volunteer.first_name)
-        return list(db.session.scalars(stmt.limit(limit)))
-    return search_people(Volunteer, query, limit=limit, include_archived=True)
+def list_people(
+    model: type[Person],
+    query: str = "",
+    *,
+    include_archived: bool = False,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> PeopleList:
+    """A page of the residents or volunteers list: everyone on the books, or those
+    :func:`search_people` finds; archived people only when asked, else counted (issue 13)."""
+    stmt = _people_stmt(model, query, include_archived=include_archived)
+    hidden = 0
+    if not include_archived and query.split():
+        archived = _people_stmt(model, query, include_archived=True).where(model.active.is_(False))
+        hidden = count_rows(archived)
+    return PeopleList(paginate(stmt, number=page, per_page=per_page), hidden)
 
 
 def remove_availability_exception(

@@ -133,6 +133,19 @@ def _person_columns(owner: frozenset[Kind]) -> dict[str, Col]:
     }
 
 
+def _on_the_books(owner: frozenset[Kind]) -> dict[str, Col]:
+    """Archive and emergency contact (issue 13): the contact is a third party's details kept
+    for this person, erased with them; the archive reason is free text that may quote anyone."""
+    return {
+        "archived_at": KEEP,
+        "archived_by_id": KEEP,
+        "archive_reason": Col(Erase.BLANK, owner, sweep=True),
+        "emergency_name": Col(Erase.BLANK, owner),
+        "emergency_relation": Col(Erase.BLANK, owner),
+        "emergency_phone": Col(Erase.BLANK, owner),
+    }
+
+
 _BY_RESIDENT = {Kind.RESIDENT: (Link(column="resident_id"),)}
 _BY_VOLUNTEER = {Kind.VOLUNTEER: (Link(column="volunteer_id"),)}
 _BY_EITHER = {**_BY_RESIDENT, **_BY_VOLUNTEER}
@@ -141,13 +154,18 @@ REGISTRY: tuple[TableRule, ...] = (
     TableRule(
         table="residents",
         what="Your record: contact details, needs, preferences, consent and notes.",
-        links={Kind.RESIDENT: (Link(column="id"),)},
+        # ride_with_id (issue 13): a named friend to ride with. The row is the FRIEND's only
+        # through that one column: erasing the friend must blank ride_with_id, never the rest
+        # of this resident's row (see /work/notes/person.md for pd).
+        links={Kind.RESIDENT: (Link(column="id"), Link(column="ride_with_id"))},
         subject_table=True,
         audit_entity="Resident",
         columns={
             **_person_columns(RESIDENT),
+            **_on_the_books(RESIDENT),
             "phone": Col(Erase.BLANK, RESIDENT),
             "needs_language": Col(Erase.BLANK, RESIDENT),
+            "ride_with_id": KEEP,
             **_cols(
                 "id",
                 "ward_code",
@@ -176,6 +194,7 @@ REGISTRY: tuple[TableRule, ...] = (
         audit_entity="Volunteer",
         columns={
             **_person_columns(VOLUNTEER),
+            **_on_the_books(VOLUNTEER),
             "phone": Col(Erase.PLACEHOLDER, VOLUNTEER),  # NOT NULL UNIQUE
             "email": Col(Erase.BLANK, VOLUNTEER),
             "dbs_valid_until": Col(Erase.BLANK, VOLUNTEER),

@@ -28,6 +28,7 @@ from app.models import Plan
 from app.models import PlanRoute
 from app.models import PlanStatus
 from app.models import PlanStop
+from app.models import Resident
 from app.models import StopKind
 from app.models import UnservedLift
 from app.models import Volunteer
@@ -89,10 +90,17 @@ def travel_times() -> TravelTimes:
 
 
 def _open_lifts(day: dt.date) -> list[LiftRequest]:
+    """The lifts a plan of ``day`` serves: open ones of residents on the books (an archived
+    resident is never planned, issue 13)."""
     return list(
         db.session.scalars(
             sa.select(LiftRequest)
-            .where(LiftRequest.day == day, LiftRequest.status.in_(OPEN_STATUSES))
+            .join(Resident, Resident.id == LiftRequest.resident_id)
+            .where(
+                LiftRequest.day == day,
+                LiftRequest.status.in_(OPEN_STATUSES),
+                Resident.active.is_(True),
+            )
             .options(selectinload(LiftRequest.resident))
             .order_by(LiftRequest.id)
         )

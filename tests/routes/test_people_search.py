@@ -67,10 +67,13 @@ def test_a_percent_sign_is_taken_literally(client, coordinator, grace):
     assert "Grace Khan" not in page and "No residents found." in page
 
 
-def test_the_residents_page_still_lists_archived_residents(client, coordinator, db):
-    """The page finds archived people (to bring them back); the lift finder does not."""
+def test_the_residents_page_still_finds_archived_residents(client, coordinator, db):
+    """The page finds archived people (to bring them back) when asked, and says how many it
+    hid (issue 13: archived people are hidden by default); the lift finder never does."""
     make_resident(first_name="Olive", last_name="Gone", active=False)
-    assert "Olive Gone" in client.get("/people/residents?q=olive").get_data(as_text=True)
+    hidden = client.get("/people/residents?q=olive").get_data(as_text=True)
+    assert "Olive Gone" not in hidden and "1 archived resident also matches" in hidden
+    assert "Olive Gone" in client.get("/people/residents?q=olive&archived=1").get_data(as_text=True)
     assert client.get("/lifts/residents.json?q=olive").get_json()["results"] == []
 
 
