@@ -589,6 +589,13 @@ class SearchParams:
         and request (the cheapest first).
     relocate_passes
         Passes of the pair-relocate local search over the best solution at the end (0: none).
+    polish_share
+        Share of the time kept for the final pair-relocate descent (which stops at the time
+        limit: the whole solve keeps to it).
+    keep_share
+        Re-planning a published day: share of the time for the plan in which no published lift
+        moves (driver or pickup beyond the tolerance); the rest, only when that plan leaves
+        lifts out, for moving published lifts where needed to serve them.
     """
 
     construction: str = "ortools"
@@ -609,6 +616,8 @@ class SearchParams:
     bank_weight_distance: float | None = 3.0
     max_exact_checks: int = 4
     relocate_passes: int = 3
+    polish_share: float = 0.05
+    keep_share: float = 0.6
 
     def __post_init__(self) -> None:
         if self.construction not in _CONSTRUCTIONS:
@@ -628,6 +637,8 @@ class SearchParams:
             "time_order",
             "route_min_share",
             "attempt_share",
+            "keep_share",
+            "polish_share",
         )
         for name in shares:
             value = getattr(self, name)

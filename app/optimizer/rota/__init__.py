@@ -16,10 +16,15 @@ from app.optimizer.errors import InvalidProblem
 from app.optimizer.roads import TravelMatrix
 from app.optimizer.roads import TravelTimes
 from app.optimizer.rota.ortools_model import ProgressCallback
+from app.optimizer.rota.ortools_model import unserved_penalty
+from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import tightened
 from app.optimizer.rota.prechecks import diagnose
 from app.optimizer.rota.prechecks import precheck
 from app.optimizer.rota.search import solve_pdp
+from app.optimizer.rota.timing import RouteTimer
+from app.optimizer.rota.translate import RotaModel
+from app.optimizer.rota.translate import keeping_published
 from app.optimizer.rota.translate import to_model
 from app.optimizer.rota.translate import to_routes
 from app.optimizer.rota.validate import Violation
@@ -30,6 +35,9 @@ from app.optimizer.types import RotaResult
 from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
 from app.optimizer.types import Unserved
+
+#: Share of the time limit kept for timing the routes, explaining lifts left out and stats.
+_EXTRACT_SHARE = 0.04
 
 
 def travel_matrix(problem: Problem, travel: TravelTimes | TravelMatrix) -> TravelMatrix:
@@ -55,6 +63,51 @@ def travel_matrix(problem: Problem, travel: TravelTimes | TravelMatrix) -> Trave
             msg = f"The travel matrix {name} has shape {m.shape}, expected ({n}, {n})."
             raise InvalidProblem(msg)
     return matrix
+
+
+def _solve(
+    sub: RotaModel, params: SolveParams, deadline: float, progress: ProgressCallback | None
+) -> PdpSolution:
+    """Solve the servable lifts by ``deadline`` (the whole solve's time limit).
+
+    Re-planning a published day, first with every published lift kept (its driver, its pickup
+    within the tolerance: :func:`keeping_published`); only if that leaves lifts out, the rule
+    gives way where needed to serve them: the search continues from that plan with moving a
+    published lift priced above every cost but a lift left out, and its plan is taken only if
+    it serves more.
+    """
+
+    def until(end: float) -> SolveParams:
+        return replace(params, time_limit_s=max(0.05, end - time.monotonic()))
+
+    strict = keeping_published(sub)
+    if strict is None:
+        return solve_pdp(sub.pdp, until(deadline), progress=progress)
+    share = params.search.keep_share
+    kept_until = time.monotonic() + share * max(0.0, deadline - time.monotonic())
+    if params.engine != "search":
+        kept_until = deadline  # the relaxed phase needs the search's warm start
+    kept = solve_pdp(tightened(strict.pdp), until(kept_until), progress=progress)
+    stats = {**kept.stats, "kept_published": 1.0}
+    weight = [1 + sh.priority for sh in sub.pdp.shipments]
+    if not kept.unserved or params.engine != "search" or "no_solution" in kept.stats:
+        return replace(kept, stats=stats)
+    o = sub.pdp.objective
+    dominant = unserved_penalty(sub.pdp)
+    priced = replace(
+        sub.pdp,
+        objective=replace(
+            o,
+            moved_vehicle_cost=dominant,
+            shifted_time_cost=max(1, dominant // max(1, o.shift_tolerance)),
+        ),
+    )
+    search = replace(params.search, bank_weight_distance=None, route_min_share=0.0)
+    moved = solve_pdp(priced, replace(until(deadline), search=search), start=kept)
+    if sum(weight[s] for s in moved.unserved) < sum(weight[s] for s in kept.unserved):
+        freed = float(len(kept.unserved) - len(moved.unserved))
+        return replace(moved, stats={**stats, **moved.stats, "relaxed_served": freed})
+    return replace(kept, stats=stats)
 
 
 def solve_rota(
@@ -99,14 +152,23 @@ def solve_rota(
     status = Status.OK
     stats: dict[str, float] = {}
     if servable:
-        sol = solve_pdp(sub.pdp, params, progress=progress)
+        overall = params.time_limit_s
+
+        def report(_elapsed: float, _limit: float) -> None:
+            if progress is not None:
+                progress(time.monotonic() - t0, overall)
+
+        # The time limit is the whole solve's: a share is kept for reading the answer back.
+        end = t0 + overall * (1.0 - _EXTRACT_SHARE)
+        sol = _solve(sub, params, end, report if progress else None)
         stats.update(sol.stats)
         if "no_solution" in sol.stats:
             timed_out = time.monotonic() - t0 >= params.time_limit_s
             status = Status.TIMEOUT if timed_out else Status.NO_SOLUTION
         routes = to_routes(sub, sol)
         left_out = frozenset(sol.unserved)
-        dropped = [diagnose(sub, s, left_out) for s in sol.unserved]
+        timer = RouteTimer(sub.pdp)
+        dropped = [diagnose(sub, s, left_out, timer) for s in sol.unserved]
     else:
         routes, dropped = (), []
     unserved: list[Unserved] = [*rejected.values(), *dropped]

@@ -702,11 +702,14 @@ class _Search:
                 return out
             out = self._closure(out)
 
-    def relocate_descent(self, routes: list[_Route], bank: set[int], passes: int) -> int:
+    def relocate_descent(
+        self, routes: list[_Route], bank: set[int], passes: int, deadline: float = math.inf
+    ) -> int:
         """Move single requests (pickup and drop-off together) while it lowers the objective.
 
-        The pair-relocate local search, first improvement, in place; a request another one
-        requires (an outbound with its return aboard) stays. Returns the moves made.
+        The pair-relocate local search, first improvement, in place, until ``deadline``; a
+        request another one requires (an outbound with its return aboard) stays. Returns the
+        moves made.
         """
         moves = 0
         for _ in range(passes):
@@ -716,6 +719,8 @@ class _Search:
             order = sorted(where)
             self.rng.shuffle(order)
             for s in order:
+                if time.monotonic() >= deadline:
+                    return moves
                 if any(d in where for d in self.dependants.get(s, ())):
                     continue
                 k0 = where[s]
@@ -867,9 +872,10 @@ def improve(
     route_min_until = sp.route_min_share
     attempt_until = route_min_until
     target = srch.bank_weight(bank)
+    loop_end = deadline - sp.polish_share * span  # the rest for the final descent
     while True:
         now = time.monotonic()
-        if now >= deadline or (max_it is not None and it >= max_it):
+        if now >= loop_end or (max_it is not None and it >= max_it):
             break
         frac = progress(it, now)
         # Route minimisation: with a bank no fuller than the best's, empty a small route.
@@ -943,7 +949,7 @@ def improve(
     if sp.relocate_passes:
         best_routes = list(best_routes)
         stats["relocations"] = float(
-            srch.relocate_descent(best_routes, best_bank, sp.relocate_passes)
+            srch.relocate_descent(best_routes, best_bank, sp.relocate_passes, deadline)
         )
     sol = _timed(srch, best_routes, best_bank)
     if sol is None:

@@ -151,7 +151,12 @@ def _outbound_unserved(model: RotaModel, s: int) -> Unserved:
     return Unserved(lift.id, UnservedReason.OUTBOUND_UNSERVED, detail)
 
 
-def diagnose(model: RotaModel, s: int, unserved: frozenset[int] = frozenset()) -> Unserved:
+def diagnose(
+    model: RotaModel,
+    s: int,
+    unserved: frozenset[int] = frozenset(),
+    timer: RouteTimer | None = None,
+) -> Unserved:
     """Explain why the search left out shipment ``s`` although it is servable alone.
 
     ``unserved`` holds the other shipments left out: a return whose outward lift is among them
@@ -161,7 +166,7 @@ def diagnose(model: RotaModel, s: int, unserved: frozenset[int] = frozenset()) -
     if req is not None and req in unserved:
         return _outbound_unserved(model, s)
     lift = model.problem.lifts[model.lift_of[s]]
-    timer = RouteTimer(model.pdp)
+    timer = timer or RouteTimer(model.pdp)
     drivers = sorted(
         {
             model.problem.drivers[model.driver_of[v]].id

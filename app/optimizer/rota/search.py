@@ -37,8 +37,13 @@ from app.optimizer.types import SolveParams
 _SPAWN_GRACE_S = 60.0
 
 
-def _one(p: PdpProblem, params: SolveParams, progress: ProgressCallback | None) -> PdpSolution:
-    """Run one search with ``params`` in this process."""
+def _one(
+    p: PdpProblem,
+    params: SolveParams,
+    progress: ProgressCallback | None,
+    start: PdpSolution | None = None,
+) -> PdpSolution:
+    """Run one search with ``params`` in this process (from ``start`` when given)."""
     t0 = time.monotonic()
     if params.engine == "ortools":
         return solve_ortools(p, params, progress=progress)
@@ -48,9 +53,12 @@ def _one(p: PdpProblem, params: SolveParams, progress: ProgressCallback | None) 
         raise InvalidProblem(msg)
     sp = params.search
     deadline = t0 + params.time_limit_s
-    start = PdpSolution((), tuple(range(len(p.shipments))))
+    # A re-plan starts warm from the published plan (lns.improve's warm start), not OR-Tools.
+    warm = start is not None or any(sh.previous_vehicles for sh in p.shipments)
+    if start is None:
+        start = PdpSolution((), tuple(range(len(p.shipments))))
     stats: dict[str, float] = {}
-    if sp.construction == "ortools":
+    if sp.construction == "ortools" and not warm:
         first = first_solution(
             p,
             params,
@@ -85,11 +93,13 @@ def _other(params: SolveParams) -> SolveParams:
     return replace(params, search=search, seed=params.seed + 1, workers=1)
 
 
-def _child(p: PdpProblem, params: SolveParams, deadline: float) -> PdpSolution:
+def _child(
+    p: PdpProblem, params: SolveParams, deadline: float, start: PdpSolution | None
+) -> PdpSolution:
     """Search in the spawned worker until the parent's deadline (the monotonic clock is the
     machine's, so starting the interpreter does not lengthen the solve)."""
     left = max(0.1, deadline - time.monotonic())
-    return _one(p, replace(params, time_limit_s=left), None)
+    return _one(p, replace(params, time_limit_s=left), None, start)
 
 
 def solve_pdp(
@@ -97,6 +107,7 @@ def solve_pdp(
     params: SolveParams,
     *,
     progress: ProgressCallback | None = None,
+    start: PdpSolution | None = None,
 ) -> PdpSolution:
     """Solve a generic pickup-and-delivery problem.
 
@@ -108,6 +119,9 @@ def solve_pdp(
         Time limit, seed, engine, workers and the search's knobs.
     progress
         Optional callback ``(elapsed_s, time_limit_s)`` called on each improvement.
+    start
+        A feasible solution to improve (the search engine only; its unserved shipments are
+        inserted first).
 
     Returns
     -------
@@ -122,12 +136,12 @@ def solve_pdp(
     if not p.shipments:
         return PdpSolution((), (), 0, {"wall_s": 0.0})
     if params.workers <= 1:
-        return _one(p, params, progress)
+        return _one(p, params, progress, start)
     ctx = multiprocessing.get_context("spawn")
     deadline = time.monotonic() + params.time_limit_s
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        pending = pool.submit(_child, p, _other(params), deadline)
-        mine = _one(p, replace(params, workers=1), progress)
+        pending = pool.submit(_child, p, _other(params), deadline, start)
+        mine = _one(p, replace(params, workers=1), progress, start)
         theirs = pending.result(timeout=params.time_limit_s + _SPAWN_GRACE_S)
     best = min((mine, theirs), key=lambda s: solution_key(p, s))
     stats = dict(best.stats)

@@ -225,6 +225,40 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
     )
 
 
+def keeping_published(model: RotaModel) -> RotaModel | None:
+    """Return the model in which no published lift moves: the re-plan's hard rule (issue 12).
+
+    A lift already published stays with its driver (when that driver is still in the problem
+    and may still take it) and its pickup within ``Weights.shift_tolerance_s`` of the time the
+    resident was told (when the lift's own window allows). ``None`` when nothing is published.
+    The rule gives way only to serve a lift that would otherwise be dropped: ``solve_rota``
+    solves this model first and the relaxed one only if lifts are left out.
+    """
+    tol = model.problem.weights.shift_tolerance_s
+    out: list[PdpShipment] = []
+    changed = False
+    for s, sh in enumerate(model.pdp.shipments):
+        if model.lift_of[s] in model.carried:
+            out.append(sh)
+            continue
+        allowed = sh.allowed_vehicles
+        if sh.previous_vehicles and allowed is not None and allowed & sh.previous_vehicles:
+            allowed = allowed & sh.previous_vehicles
+        windows = sh.pickup_windows
+        if sh.planned_pickup is not None:
+            lo, hi = sh.planned_pickup - tol, sh.planned_pickup + tol
+            near = tuple((max(a, lo), min(b, hi)) for a, b in windows if a <= hi and b >= lo)
+            if near:
+                windows = near
+        if allowed != sh.allowed_vehicles or windows != sh.pickup_windows:
+            changed = True
+            sh = replace(sh, allowed_vehicles=allowed, pickup_windows=windows)
+        out.append(sh)
+    if not changed:
+        return None
+    return replace(model, pdp=replace(model.pdp, shipments=tuple(out)))
+
+
 def _carried(
     problem: Problem,
     matrix: TravelMatrix,
