@@ -10,6 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 
+def _int_map(value: str) -> dict[str, int]:
+    """Parse ``"urgent=0,high=2"`` into ``{"urgent": 0, "high": 2}``."""
+    pairs = (part.split("=", 1) for part in value.split(",") if "=" in part)
+    return {k.strip().lower(): int(v) for k, v in pairs}
+
+
 def _int_tuple(value: str) -> tuple[int, ...]:
     """Parse ``"10,30,60"`` into ``(10, 30, 60)``."""
     return tuple(int(part) for part in value.split(",") if part.strip())
@@ -95,6 +101,13 @@ class Config:
     BEFRIENDING_CHECKIN_WEEKS = 4
     BEFRIENDING_MAX_DISTANCE_KM = 5.0
     BEFRIENDING_MIN_SCORE = 0.30
+    # Referrals and outreach (issue 16). A safeguarding referral texts this phone (unset: the
+    # alert to coordinators only).
+    DUTY_PHONE: str | None = None
+    # First contact due within this many working days of a referral, per tier.
+    OUTREACH_TARGET_DAYS: dict[str, int] = {"urgent": 0, "high": 2, "medium": 5, "low": 10}
+    # Points per risk factor and the tier thresholds (services/risk.py documents each key).
+    RISK_POINTS: dict[str, int] = {}
 
     # Environment variable -> (config key, converter)
     ENV_KEYS: dict[str, tuple[str, Any]] = {
@@ -138,6 +151,9 @@ class Config:
         "BEFRIENDING_CHECKIN_WEEKS": ("BEFRIENDING_CHECKIN_WEEKS", int),
         "BEFRIENDING_MAX_DISTANCE_KM": ("BEFRIENDING_MAX_DISTANCE_KM", float),
         "BEFRIENDING_MIN_SCORE": ("BEFRIENDING_MIN_SCORE", float),
+        "DUTY_PHONE": ("DUTY_PHONE", str),
+        "OUTREACH_TARGET_DAYS": ("OUTREACH_TARGET_DAYS", _int_map),
+        "RISK_POINTS": ("RISK_POINTS", _int_map),
     }
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.models.befriending import Pairing
 from app.models.enums import AlertKind
 from app.models.enums import AuditActor
+from app.models.enums import ContactOutcome
 from app.models.enums import DriverResponse
 from app.models.enums import Gender
 from app.models.enums import LiftLeg
@@ -14,8 +15,10 @@ from app.models.enums import LiftStatus
 from app.models.enums import MessageDirection
 from app.models.enums import MessageStatus
 from app.models.enums import Mobility
+from app.models.enums import OutreachTier
 from app.models.enums import PairingStatus
 from app.models.enums import PlanStatus
+from app.models.enums import ReferralChannel
 from app.models.enums import ReferralSource
 from app.models.enums import ReferralStatus
 from app.models.enums import RiskTier
@@ -38,6 +41,7 @@ from app.models.people import WeeklyAvailability
 from app.models.places import Activity
 from app.models.places import Service
 from app.models.places import Venue
+from app.models.referrals import ContactAttempt
 from app.models.referrals import Referral
 from app.models.referrals import Screening
 from app.models.rota import Plan
@@ -53,6 +57,8 @@ __all__ = [
     "AuditLog",
     "AvailabilityException",
     "BlockedPair",
+    "ContactAttempt",
+    "ContactOutcome",
     "Conversation",
     "DriverResponse",
     "Gender",
@@ -67,6 +73,7 @@ __all__ = [
     "MessageStatus",
     "Mobility",
     "Pairing",
+    "OutreachTier",
     "PairingStatus",
     "Plan",
     "PlanRoute",
@@ -75,6 +82,7 @@ __all__ = [
     "PostcodeLocation",
     "RecurringLift",
     "Referral",
+    "ReferralChannel",
     "ReferralSource",
     "ReferralStatus",
     "Resident",

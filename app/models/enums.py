@@ -90,20 +90,54 @@ class PairingStatus(enum.StrEnum):
 
 
 class ReferralSource(enum.StrEnum):
+    """Who referred (issue 16's list): the referrer's role."""
+
     GP = "gp"
     SOCIAL_PRESCRIBER = "social_prescriber"
-    PARTNER = "partner"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    VOLUNTARY_PARTNER = "voluntary_partner"
+    HOUSING = "housing"
+    FAMILY = "family"
     SELF = "self"
+    OTHER = "other"
+
+
+class ReferralChannel(enum.StrEnum):
+    """How the referral came in: the staff form, the public /refer page, a partner system."""
+
     STAFF = "staff"
-    SMS = "sms"
+    PUBLIC = "public"
+    PARTNER = "partner"
 
 
 class ReferralStatus(enum.StrEnum):
-    NEW = "new"
+    """received -> contacted -> connected, or closed with a reason (issue 16)."""
+
+    RECEIVED = "received"
     CONTACTED = "contacted"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
+    CONNECTED = "connected"
     CLOSED = "closed"
+
+
+class OutreachTier(enum.StrEnum):
+    """The outreach queue's tiers, most pressing first; urgent is a safeguarding concern."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ContactOutcome(enum.StrEnum):
+    """What happened when the bureau tried to reach a referred person."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    DECLINED = "declined"
+    LEFT_MESSAGE = "left_message"
+    LETTER_SENT = "letter_sent"
+    VISIT_BOOKED = "visit_booked"
 
 
 class MessageDirection(enum.StrEnum):
@@ -132,6 +166,7 @@ class AlertKind(enum.StrEnum):
     LIFT_CANCELLED = "lift_cancelled"
     TEXT_FAILED = "text_failed"
     CHECKIN_HELP = "checkin_help"
+    SAFEGUARDING = "safeguarding"
 
 
 class AuditActor(enum.StrEnum):

@@ -19,6 +19,7 @@ from app.optimizer.types import Lift
 from app.optimizer.types import Problem
 from app.optimizer.types import TimeWindow
 from app.optimizer.types import UnderWay
+from app.services.lifts import lift_priority
 from app.services.lifts import seats_needed
 
 # An arrival deadline "by 9:55" becomes "between 9:25 and 9:55": nobody is left waiting an hour
@@ -73,7 +74,9 @@ def lift_from_row(
         arrival_window=arrival_window,
         seats=seats_needed(row),
         wheelchair=row.wheelchair,
-        priority=max(1, row.priority),
+        # Read the resident's isolation tier now, at planning, so a screen or referral taken
+        # after booking counts (issue 16); the lift's stored priority is not trusted for it.
+        priority=max(1, lift_priority(row.purpose, resident)),
         required_attributes=frozenset({"female"})
         if resident.prefers_female_driver
         else frozenset(),
