@@ -4,7 +4,7 @@ The referrals and screenings tables had no pages, rules or commands, so nothing 
 written to them: they are rebuilt with the columns issue 16 needs rather than altered.
 
 Revision ID: 1625_referrals_outreach
-Revises: 1614_venue_names_and_miles
+Revises: 1619_archive_emergency
 Create Date: 2026-12-02 16:25:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1625_referrals_outreach'
-down_revision = '1614_venue_names_and_miles'
+down_revision = '1619_archive_emergency'
 branch_labels = None
 depends_on = None
 
