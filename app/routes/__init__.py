@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import places
     from app.routes import rota
     from app.routes import sms
+    from app.routes import today
 
     for module in (
         admin,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         places,
         rota,
         sms,
+        today,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(assets.site)

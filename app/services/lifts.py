@@ -547,17 +547,25 @@ def cancel_lift(
 ) -> LiftRequest:
     """Cancel a lift and its return leg for staff (late on the day itself): :func:`drop_lifts`."""
     lift = get_lift(lift_id)
+    queued = _cancel(lift, reason=reason, now=now or clock.utcnow(), actor_id=actor_id)
+    db.session.commit()
+    dispatch(queued)
+    return lift
+
+
+def _cancel(
+    lift: LiftRequest, *, reason: str, now: dt.datetime, actor_id: int | None
+) -> list[Message]:
+    """Cancel a lift and its return leg (not committed): :func:`drop_lifts`, audited."""
     if not lift.is_open:
         msg = f"This lift is already {lift.status.value.replace('_', ' ')}."
         raise Conflict(msg)
-    now = now or clock.utcnow()
     legs = [lift, *lift.return_legs] if lift.leg == LiftLeg.OUTBOUND else [lift]
     queued = drop_lifts(
         legs, by=DroppedBy.STAFF, reason=reason or "cancelled", now=now, actor_id=actor_id
     )
-    db.session.commit()
-    dispatch(queued)
-    return lift
+    _audit_outcome(lift, actor_id)
+    return queued
 
 
 def expand_recurring(day: dt.date) -> int:
@@ -789,6 +797,27 @@ def record_outcome(
     a cancellation or a no-show of the outward leg also closes its return leg, which nobody
     will ride.
     """
+    lift = get_lift(lift_id)
+    queued = apply_outcome(lift, outcome, reason=reason, today=today, now=now, actor_id=actor_id)
+    db.session.commit()
+    dispatch(queued)
+    return lift
+
+
+def apply_outcome(
+    lift: LiftRequest,
+    outcome: str,
+    *,
+    reason: str,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    actor_id: int | None = None,
+) -> list[Message]:
+    """:func:`record_outcome` without committing: the rules, for one lift or a day's batch.
+
+    Returns the texts to dispatch after the caller commits (a late cancellation tells people).
+    The day's outcomes on /today are recorded through here, all or nothing (issue 13).
+    """
     try:
         status = LiftStatus(outcome)
     except ValueError:
@@ -801,10 +830,9 @@ def record_outcome(
     if not reason and status != LiftStatus.COMPLETED:
         msg = "Say why, so the next coordinator knows (e.g. 'in hospital', 'not at home')."
         raise InvalidInput(msg, field="reason")
-    lift = get_lift(lift_id)
     if status in (LiftStatus.CANCELLED, LiftStatus.LATE_CANCELLED):
         # drop_lifts decides late or not from the day, whichever of the two was chosen.
-        return cancel_lift(lift_id, reason=reason, now=now, actor_id=actor_id)
+        return _cancel(lift, reason=reason, now=now or clock.utcnow(), actor_id=actor_id)
     today = today or clock.today(now)
     if lift.day > today:
         msg = f"This lift is on {lift.day:%A %-d %B}; record how it went on the day or after."
@@ -819,8 +847,7 @@ def record_outcome(
         leg.status = status
         leg.status_reason = reason or status.value
     _audit_outcome(lift, actor_id)
-    db.session.commit()
-    return lift
+    return []
 
 
 def _audit_outcome(lift: LiftRequest, actor_id: int | None) -> None:

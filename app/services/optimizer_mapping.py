@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Sequence
+from typing import Protocol
+from typing import TypeVar
 
 from app.errors import InvalidInput
 from app.models import Gender
@@ -129,6 +131,57 @@ def published_position(stops: Iterable[PlanStop]) -> dict[int, tuple[str, int]]:
     return found
 
 
+class StopTimes(Protocol):
+    """What :func:`settled_stops` reads of a stop: a stored ``PlanStop`` or a page's view."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def lift_id(self) -> int | None: ...
+    @property
+    def departure_s(self) -> int: ...
+
+
+AnyStop = TypeVar("AnyStop", bound=StopTimes)
+
+
+def settled_stops(
+    stops: Sequence[AnyStop],
+    now_s: int,
+    *,
+    collected: Collection[int] = frozenset(),
+    delivered: Collection[int] = frozenset(),
+    gone: Collection[int] = frozenset(),
+) -> list[AnyStop]:
+    """The stops of a driver's published day that are done or under way at ``now_s``, in order.
+
+    The one home of this rule (issue 13: /today says where each driver should be from it, and
+    :func:`under_way_from_stops` starts a same-day re-plan from it). The last one is the stop
+    the driver is at or heading for; the list is empty while they have not left home. See
+    :func:`under_way_from_stops` for what counts as settled.
+    """
+    kept = [
+        st
+        for st in stops
+        if st.lift_id is None
+        or st.lift_id not in gone
+        or (st.kind == StopKind.PICKUP and st.lift_id in collected)
+        or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
+    ]
+    last = -1
+    for k, st in enumerate(kept):
+        by_outcome = st.lift_id is not None and (
+            (st.kind == StopKind.PICKUP and st.lift_id in collected)
+            or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
+        )
+        on_the_way = k > 0 and kept[k - 1].departure_s <= now_s and kept[k - 1].kind != StopKind.END
+        if by_outcome or on_the_way or (k == 0 and st.departure_s <= now_s):
+            last = k
+    if last < 0 or (last == 0 and kept[0].departure_s > now_s):
+        return []
+    return kept[: last + 1]
+
+
 def under_way_from_stops(
     driver_id: str,
     stops: Sequence[PlanStop],
@@ -153,26 +206,9 @@ def under_way_from_stops(
     with the riders picked up and not dropped off on board and the published driving of the
     settled legs counted.
     """
-    kept = [
-        st
-        for st in stops
-        if st.lift_id is None
-        or st.lift_id not in gone
-        or (st.kind == StopKind.PICKUP and st.lift_id in collected)
-        or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
-    ]
-    last = -1
-    for k, st in enumerate(kept):
-        by_outcome = st.lift_id is not None and (
-            (st.kind == StopKind.PICKUP and st.lift_id in collected)
-            or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
-        )
-        on_the_way = k > 0 and kept[k - 1].departure_s <= now_s and kept[k - 1].kind != StopKind.END
-        if by_outcome or on_the_way or (k == 0 and st.departure_s <= now_s):
-            last = k
-    if last < 0 or (last == 0 and kept[0].departure_s > now_s):
+    settled = settled_stops(stops, now_s, collected=collected, delivered=delivered, gone=gone)
+    if not settled:
         return None
-    settled = kept[: last + 1]
     aboard: list[int] = []
     driven = 0
     for prev, st in zip(settled, settled[1:], strict=False):

@@ -129,13 +129,13 @@ def _stop_line(stop: PlanStop) -> str:
     return f"{at} drop {first} {where}"
 
 
-def _lift_stops(route: PlanRoute) -> list[PlanStop]:
+def lift_stops(route: PlanRoute) -> list[PlanStop]:
     return [s for s in route.stops if s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.lift]
 
 
 def route_texts(route: PlanRoute) -> list[str]:
     """The texts telling a driver their day: an overview, then the stops in as few texts as fit."""
-    stops = _lift_stops(route)
+    stops = lift_stops(route)
     day = words.day_name(route.plan.day)
     chunks = words.pack(
         [_stop_line(s) for s in stops], limit=words.ROUTE_TEXT_LIMIT - len(day) - 60
@@ -157,7 +157,7 @@ def route_texts(route: PlanRoute) -> list[str]:
 
 
 def _signature(route: PlanRoute) -> tuple[tuple[int | None, str, int], ...]:
-    return tuple((s.lift_id, s.kind.value, s.service_start_s // 60) for s in _lift_stops(route))
+    return tuple((s.lift_id, s.kind.value, s.service_start_s // 60) for s in lift_stops(route))
 
 
 def resident_lifts(plan: Plan) -> dict[int, ResidentLift]:
@@ -165,7 +165,7 @@ def resident_lifts(plan: Plan) -> dict[int, ResidentLift]:
     pickups: dict[int, PlanStop] = {}
     drivers: dict[int, Volunteer] = {}
     for route in plan.routes:
-        for stop in _lift_stops(route):
+        for stop in lift_stops(route):
             if stop.kind == StopKind.PICKUP and stop.lift_id is not None:
                 pickups[stop.lift_id] = stop
                 drivers[stop.lift_id] = route.volunteer
@@ -269,7 +269,7 @@ def publish_plan(
     day = plan.day
 
     for route in plan.routes:
-        for stop in _lift_stops(route):
+        for stop in lift_stops(route):
             lift = stop.lift
             assert lift is not None
             if lift.status in (LiftStatus.REQUESTED, LiftStatus.UNSERVED):
@@ -280,7 +280,7 @@ def publish_plan(
     drivers_texted = 0
     for route in plan.routes:
         old = old_routes.pop(route.volunteer_id, None)
-        if not _lift_stops(route):
+        if not lift_stops(route):
             continue
         if old is not None and _signature(old) == _signature(route):
             route.response = old.response
@@ -300,7 +300,7 @@ def publish_plan(
             )
     for old in old_routes.values():
         # A driver who declined already knows they are not driving.
-        if _lift_stops(old) and old.response != DriverResponse.DECLINED:
+        if lift_stops(old) and old.response != DriverResponse.DECLINED:
             body = words.render(
                 "driver_removed", day=words.day_name(day), driver=old.volunteer.first_name
             )
@@ -417,13 +417,20 @@ def driver_reply(
 
 
 def decline_route(
-    route: PlanRoute, *, now: dt.datetime, actor_id: int | None = None
+    route: PlanRoute,
+    *,
+    now: dt.datetime,
+    legs: Sequence[LiftRequest] | None = None,
+    why: str = "",
+    actor_id: int | None = None,
 ) -> list[Message]:
     """The driver cannot drive this route: drop its lifts from them, keep them out of a re-plan.
 
     Whether they had answered yet or had accepted, the consequences are the same (issue 10):
     each lift goes back to needing a driver and its resident is told (:func:`drop_lifts`), the
-    day is flagged for re-planning, the driver gets a day off, and staff get an alert.
+    day is flagged for re-planning, the driver gets a day off, and staff get an alert. ``legs``
+    limits it to the lifts still to come when a driver is taken off mid-day, ``why`` saying
+    why (issue 13: the lifts already driven stay theirs).
     """
     volunteer = route.volunteer
     day = route.plan.day
@@ -438,22 +445,28 @@ def decline_route(
     )
     route.response = DriverResponse.DECLINED
     route.responded_at = now
-    legs = [s.lift for s in _lift_stops(route) if s.kind == StopKind.PICKUP and s.lift]
+    if legs is None:
+        legs = [s.lift for s in lift_stops(route) if s.kind == StopKind.PICKUP and s.lift]
     queued = drop_lifts(
         legs,
         by=DroppedBy.DRIVER,
-        reason=f"{volunteer.full_name} cannot drive",
+        reason=f"{volunteer.full_name} cannot drive" + (f" ({why})" if why else ""),
         now=now,
         driver=volunteer,
         actor_id=actor_id,
     )
-    plans.flag_for_replanning(day, f"{volunteer.full_name} declined their route")
+    if why:
+        plans.flag_for_replanning(day, f"{volunteer.full_name} cannot drive from now ({why})")
+        detail = f"from {clock.time_of_day(now)} ({why}); the rest of the day needs planning again."
+    else:
+        plans.flag_for_replanning(day, f"{volunteer.full_name} declined their route")
+        detail = "; the day needs planning again without them."
     _day_off(route, now=now)
     after = " after accepting it" if accepted else ""
     add_alert(
         AlertKind.DRIVER_DECLINED,
-        f"{volunteer.full_name} cannot drive their route on {words.day_name(day)}{after}; "
-        "the day needs planning again without them.",
+        f"{volunteer.full_name} cannot drive their route on {words.day_name(day)}{after}"
+        + (f" {detail}" if why else detail),
         person=volunteer,
         now=now,
     )
@@ -490,7 +503,7 @@ def pickup_address_texts(route: PlanRoute) -> list[str]:
     text of three parts, it is split in order into as few texts as fit, numbered (issue 13).
     """
     day = words.short_day(route.plan.day)
-    stops = _lift_stops(route)
+    stops = lift_stops(route)
     homes: dict[int, int] = {}
     for stop in stops:
         lift = stop.lift

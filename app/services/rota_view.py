@@ -389,6 +389,11 @@ def day_view(day: dt.date, *, plan_id: int | None = None) -> DayView:
     )
 
 
+def route_views(plan_id: int) -> tuple[RouteView, ...]:
+    """Every route of a plan as the pages show them (flat queries; /today reads them too)."""
+    return _route_rows(PlanRoute.plan_id == plan_id)
+
+
 def route_view(route_id: int) -> tuple[dt.date, RouteView]:
     """One route of a plan, with its day, or NotFound."""
     route = db.session.get(PlanRoute, route_id)
