@@ -96,7 +96,9 @@ def record() -> tuple[str, int] | Response:
 def driver_off(route_id: int) -> Response:
     """Take a driver off the rest of today's route (ill at 10:00); the rest needs a re-plan."""
     try:
-        taken = today.take_driver_off(route_id, reason=request.form.get("reason", ""))
+        taken = today.take_driver_off(
+            route_id, reason=request.form.get("reason", ""), actor_id=current_user.id
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

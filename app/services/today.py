@@ -371,7 +371,9 @@ def record_day(
     return DayRecorded(outcomes=recorded, drivers_with_miles=claims)
 
 
-def take_driver_off(route_id: int, *, reason: str, now: dt.datetime | None = None) -> list[int]:
+def take_driver_off(
+    route_id: int, *, reason: str, now: dt.datetime | None = None, actor_id: int | None = None
+) -> list[int]:
     """A driver can drive no more today (ill at 10:00): take them off the rest of their route.
 
     What they have done or are doing stays theirs (the stop they are heading for, riders on
@@ -403,7 +405,7 @@ def take_driver_off(route_id: int, *, reason: str, now: dt.datetime | None = Non
         for s in stops
         if s.kind == StopKind.PICKUP and s.lift is not None and s.lift_id not in kept
     ]
-    queued = decline_route(route, now=now, legs=legs, why=reason.strip()[:120])
+    queued = decline_route(route, now=now, legs=legs, why=reason.strip()[:120], actor_id=actor_id)
     db.session.commit()
     dispatch(queued)
     return [leg.id for leg in legs]
