@@ -38,6 +38,7 @@ from app.models.people import Resident
 from app.models.people import StaffUser
 from app.models.people import Volunteer
 from app.models.people import WeeklyAvailability
+from app.models.personal_data import Erasure
 from app.models.places import Activity
 from app.models.places import Service
 from app.models.places import Venue
@@ -61,6 +62,7 @@ __all__ = [
     "ContactOutcome",
     "Conversation",
     "DriverResponse",
+    "Erasure",
     "Gender",
     "LiftLeg",
     "LiftPurpose",

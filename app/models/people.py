@@ -97,6 +97,8 @@ class Resident(OnTheBooksMixin, LocatedMixin, TimestampMixin, Base):
     last_name: Mapped[str] = mapped_column(sa.String(80))
     phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     date_of_birth: Mapped[dt.date | None]
+    # Set when the birth date is erased (issue 14): reports by age still add up.
+    age_band: Mapped[str | None] = mapped_column(sa.String(10))
     gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"), default=Gender.UNSTATED)
     mobility: Mapped[Mobility] = mapped_column(
         enum_type(Mobility, "mobility"), default=Mobility.NONE
@@ -155,6 +157,8 @@ class Volunteer(OnTheBooksMixin, LocatedMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"), default=Gender.UNSTATED)
     date_of_birth: Mapped[dt.date | None]
+    # Set when the birth date is erased (issue 14): reports by age still add up.
+    age_band: Mapped[str | None] = mapped_column(sa.String(10))
     is_driver: Mapped[bool] = mapped_column(default=False)
     is_befriender: Mapped[bool] = mapped_column(default=False)
     dbs_valid_until: Mapped[dt.date | None]

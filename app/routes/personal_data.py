@@ -5,13 +5,21 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import send_file
+from flask import url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms import TextAreaField
 
+from app.errors import DomainError
 from app.routes.access import admin_required
+from app.routes.forms import show_error
+from app.services import erasure
 from app.services import subject_access
 
 bp = Blueprint("personal_data", __name__, url_prefix="/admin/people")
@@ -51,3 +59,44 @@ def export_download(kind: str, person_id: int) -> Response | str:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField("Why is this person erased?")
+    confirm = StringField("Type the reference to confirm")
+
+
+@bp.route("/<kind>/<int:person_id>/erase", methods=["GET", "POST"])
+@admin_required
+def erase(kind: str, person_id: int) -> str | Response | tuple[str, int]:
+    """Confirm an erasure on a page of its own (reason and typed reference), then erase."""
+    who = subject_access.parse_kind(kind)
+    person = subject_access.get_person(who, person_id)
+    form = EraseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = erasure.erase_person(
+                who,
+                person_id,
+                reason=form.reason.data or "",
+                confirm=form.confirm.data or "",
+                actor_id=current_user.id,
+            )
+        except DomainError as exc:
+            show_error(form, exc)
+            status = 400
+        else:
+            ref = erasure.reference(who, person_id)
+            flash(f"{ref} is erased." if not result.already else f"{ref} was already erased.")
+            return redirect(url_for("personal_data.erase", kind=who.value, person_id=person_id))
+    page = render_template(
+        "personal_data/erase.html",
+        kind=who,
+        person=person,
+        form=form,
+        reference=erasure.reference(who, person_id),
+        stone=erasure.tombstone(who, person_id),
+        counts=[c for c in subject_access.preview_export(who, person_id) if c[1]],
+    )
+    return (page, status) if status != 200 else page

@@ -28,6 +28,7 @@ from app.models import Volunteer
 from app.models.base import now_utc
 from app.queue import QueueUnavailable
 from app.queue import enqueue
+from app.services.personal_data import is_erased
 from app.services.phones import is_mobile
 from app.sms import PERMANENT_ERRORS
 from app.sms import UNSUBSCRIBED
@@ -98,6 +99,8 @@ def why_not_text(person: Person | None, phone: str | None) -> str | None:
     (:func:`deliver`) or given as a reply to an inbound text asks it.
     """
     if person is not None:
+        if is_erased(person):
+            return "Their personal data was erased; they are never texted again."
         if not person.active:
             return "They are archived (no longer on the bureau's books)."
         if person.opted_out_at is not None:

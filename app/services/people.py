@@ -34,6 +34,8 @@ from app.services.paging import PER_PAGE
 from app.services.paging import Page
 from app.services.paging import count_rows
 from app.services.paging import paginate
+from app.services.personal_data import Kind
+from app.services.personal_data import erased_ids
 from app.services.phones import normalise_phone
 
 
@@ -530,7 +532,12 @@ def drivers_free_on(day: dt.date, *, among: Iterable[int] | None = None) -> list
     check"; :func:`Volunteer.dbs_valid_on` is that rule. ``among`` limits the question to these
     volunteer ids (a plan's drivers, for the rota page).
     """
-    stmt = sa.select(Volunteer).where(Volunteer.is_driver.is_(True), Volunteer.active.is_(True))
+    stmt = sa.select(Volunteer).where(
+        Volunteer.is_driver.is_(True),
+        Volunteer.active.is_(True),
+        # An erased volunteer is never planned (issue 14).
+        Volunteer.id.not_in(erased_ids(Kind.VOLUNTEER)),
+    )
     if among is not None:
         stmt = stmt.where(Volunteer.id.in_(list(among)))
     volunteers = db.session.scalars(

@@ -13,14 +13,19 @@ names the staff member who acted, which is the bureau's accountability record).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.models import Erasure
+from app.models import Resident
+from app.models import Volunteer
 from app.services.phones import display_phone
 
 
@@ -87,13 +92,16 @@ class Link:
     Exactly one way: ``column`` holds the person's id; or ``column`` holds the id of a row of
     ``via`` (another registered table) that is linked to the person; or ``phone`` is the column
     compared with the person's phone; or ``audit`` (entity_type/entity_id of any registered
-    table's linked rows).
+    table's linked rows). ``type_is`` narrows a polymorphic pointer: a text's ``concerns_id`` is
+    a lift's id only where ``concerns_type`` is ``lift``.
     """
 
     column: str | None = None
     via: str | None = None
     phone: str | None = None
     audit: bool = False
+    type_is: tuple[str, str] | None = None  # and this column holds this value ("concerns")
+    pick: str = "id"  # the column of the ``via`` rows that ``column`` points at
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,9 @@ class TableRule:
     delete_on_erase: bool = False  # the rows go (short-lived state), rather than anonymised
     subject_table: bool = False  # the person's own row (residents / volunteers)
     audit_entity: str | None = None  # the name audit rows give this table's rows (class name)
+    # Rows about someone else that name this person by first name only; erasure removes the
+    # name from their ``sweep`` columns (Devraj in "Devraj will pick you up" to a resident).
+    mentions: Mapping[Kind, tuple[Link, ...]] = field(default_factory=dict)
 
 
 def _cols(*names: str, col: Col = KEEP) -> dict[str, Col]:
@@ -169,6 +180,7 @@ REGISTRY: tuple[TableRule, ...] = (
             **_cols(
                 "id",
                 "ward_code",
+                "age_band",
                 "gender",
                 "mobility",
                 "needs_escort",
@@ -201,6 +213,7 @@ REGISTRY: tuple[TableRule, ...] = (
             **_cols(
                 "id",
                 "ward_code",
+                "age_band",
                 "gender",
                 "is_driver",
                 "is_befriender",
@@ -485,8 +498,41 @@ REGISTRY: tuple[TableRule, ...] = (
         table="messages",
         what="Every text to and from you: number, words, status.",
         links={
-            Kind.RESIDENT: (Link(column="resident_id"), Link(phone="phone")),
-            Kind.VOLUNTEER: (Link(column="volunteer_id"), Link(phone="phone")),
+            # A text about her lift or her befriending is about her, whoever it went to.
+            Kind.RESIDENT: (
+                Link(column="resident_id"),
+                Link(phone="phone"),
+                Link(column="concerns_id", via="lift_requests", type_is=("concerns_type", "lift")),
+                Link(column="concerns_id", via="pairings", type_is=("concerns_type", "pairing")),
+            ),
+            Kind.VOLUNTEER: (
+                Link(column="volunteer_id"),
+                Link(phone="phone"),
+                Link(
+                    column="concerns_id", via="plan_routes", type_is=("concerns_type", "plan_route")
+                ),
+                Link(column="concerns_id", via="pairings", type_is=("concerns_type", "pairing")),
+            ),
+        },
+        mentions={
+            # Texts about a lift on his route (to the resident: "Devraj will pick you up").
+            Kind.VOLUNTEER: (
+                Link(
+                    column="concerns_id",
+                    via="plan_stops",
+                    pick="lift_id",
+                    type_is=("concerns_type", "lift"),
+                ),
+            ),
+            # Texts about a route she is on (to the driver: "9:00am: Joyce, 28 Movers Lane").
+            Kind.RESIDENT: (
+                Link(
+                    column="concerns_id",
+                    via="plan_stops",
+                    pick="route_id",
+                    type_is=("concerns_type", "plan_route"),
+                ),
+            ),
         },
         retention=Retention.TEXT_BODIES,
         audit_entity="Message",
@@ -569,6 +615,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "venues": "places; the host contact is an organisation's public contact",
     "activities": "weekly sessions at venues",
     "services": "the public directory of support services",
+    "erasures": "tombstones of erased people: kind, id, who erased them, when and why",
     "plans": "a day's rota: status and solver statistics (routes and stops are registered)",
 }
 
@@ -580,11 +627,24 @@ def table(name: str) -> sa.Table:
     return db.metadata.tables[name]
 
 
-def linked_ids(rule: TableRule, kind: Kind, person_id: int, phone: str | None) -> sa.Select:  # type: ignore[type-arg]
-    """A SELECT of the ids of ``rule.table``'s rows linked to one person (any of its links)."""
+def linked_ids(
+    rule: TableRule,
+    kind: Kind,
+    person_id: int,
+    phone: str | None,
+    *,
+    pick: str = "id",
+    mentions: bool = False,
+) -> sa.Select[Any]:
+    """A SELECT of ``pick`` (the id) of ``rule.table``'s rows linked to one person.
+
+    ``mentions`` follows :attr:`TableRule.mentions` instead of :attr:`TableRule.links`: rows
+    about someone else that call this person by first name (a resident's text naming her
+    driver).
+    """
     t = table(rule.table)
     conditions: list[sa.ColumnElement[bool]] = []
-    for link in rule.links.get(kind, ()):
+    for link in (rule.mentions if mentions else rule.links).get(kind, ()):
         if link.audit:
             for other in REGISTRY:
                 if other.audit_entity is None or kind not in other.links:
@@ -601,13 +661,18 @@ def linked_ids(rule: TableRule, kind: Kind, person_id: int, phone: str | None) -
         elif link.via is not None:
             assert link.column is not None
             parent = BY_TABLE[link.via]
-            conditions.append(t.c[link.column].in_(linked_ids(parent, kind, person_id, phone)))
+            condition: sa.ColumnElement[bool] = t.c[link.column].in_(
+                linked_ids(parent, kind, person_id, phone, pick=link.pick)
+            )
+            if link.type_is is not None:
+                condition = sa.and_(t.c[link.type_is[0]] == link.type_is[1], condition)
+            conditions.append(condition)
         else:
             assert link.column is not None
             conditions.append(t.c[link.column] == person_id)
     if not conditions:
-        return sa.select(t.c.id).where(sa.false())
-    return sa.select(t.c.id).where(sa.or_(*conditions))
+        return sa.select(t.c[pick]).where(sa.false())
+    return sa.select(t.c[pick]).where(sa.or_(*conditions))
 
 
 def rules_for(kind: Kind) -> list[TableRule]:
@@ -650,3 +715,49 @@ def identifiers(row: Mapping[str, Any]) -> list[str]:
 def first_name_of(row: Mapping[str, Any]) -> str:
     """The person's first name (texts greet people by it)."""
     return str(row.get("first_name") or "")
+
+
+AGE_BANDS: tuple[tuple[int, str], ...] = (
+    (18, "under 18"),
+    (25, "18-24"),
+    (35, "25-34"),
+    (45, "35-44"),
+    (55, "45-54"),
+    (65, "55-64"),
+    (75, "65-74"),
+    (85, "75-84"),
+)
+
+
+def age_band(born: dt.date | None, on: dt.date) -> str | None:
+    """The ten-year band a birth date falls in on ``on`` ("75-84", "85+"), or None."""
+    if born is None:
+        return None
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    for below, band in AGE_BANDS:
+        if age < below:
+            return band
+    return "85+"
+
+
+def is_erased(person: Resident | Volunteer) -> bool:
+    """True when this person's personal data has been erased (the one rule; issue 14)."""
+    kind = Kind.RESIDENT if isinstance(person, Resident) else Kind.VOLUNTEER
+    return (
+        db.session.scalar(
+            sa.select(Erasure.id).where(Erasure.kind == kind.value, Erasure.person_id == person.id)
+        )
+        is not None
+    )
+
+
+def erased_ids(kind: Kind) -> sa.Select[tuple[int]]:
+    """A SELECT of the ids of erased people of ``kind``, for queries that must skip them."""
+    return sa.select(Erasure.person_id).where(Erasure.kind == kind.value)
+
+
+def tombstone(kind: Kind, person_id: int) -> Erasure | None:
+    """The erasure record of this person, if they were erased."""
+    return db.session.scalar(
+        sa.select(Erasure).where(Erasure.kind == kind.value, Erasure.person_id == person_id)
+    )

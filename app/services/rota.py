@@ -52,6 +52,8 @@ from app.services.optimizer_mapping import driver_from_row
 from app.services.optimizer_mapping import lift_from_row
 from app.services.optimizer_mapping import published_position
 from app.services.people import drivers_free_on
+from app.services.personal_data import Kind
+from app.services.personal_data import erased_ids
 from app.services.roads import travel_times_from_config
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ def _open_lifts(day: dt.date) -> list[LiftRequest]:
                 LiftRequest.day == day,
                 LiftRequest.status.in_(OPEN_STATUSES),
                 Resident.active.is_(True),
+                # An erased resident is never planned (issue 14).
+                LiftRequest.resident_id.not_in(erased_ids(Kind.RESIDENT)),
             )
             .options(selectinload(LiftRequest.resident))
             .order_by(LiftRequest.id)

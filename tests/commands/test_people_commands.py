@@ -27,3 +27,16 @@ def test_export_command_for_nobody_says_so(runner, db, tmp_path):
     result = runner.invoke(args=["people", "export", "volunteer", "404", "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "There is no volunteer number 404" in result.output
+
+
+def test_erase_command_asks_for_the_reference_and_erases_once(runner, db):
+    """The prompt wants R<id>; a second run says it was already done."""
+    story = joyce_story()
+    args = ["people", "erase", "resident", str(story.joyce.id), "--reason", "Asked by letter"]
+    refused = runner.invoke(args=args, input="R0\n")
+    assert refused.exit_code != 0 and f"Type R{story.joyce.id}" in refused.output
+    done = runner.invoke(args=args, input=f"R{story.joyce.id}\n")
+    assert done.exit_code == 0, done.output
+    assert f"Erased R{story.joyce.id}:" in done.output and "Joyce" not in done.output
+    again = runner.invoke(args=[*args, "--confirm", f"R{story.joyce.id}"])
+    assert again.exit_code == 0 and "already erased" in again.output

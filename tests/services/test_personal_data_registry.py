@@ -70,7 +70,8 @@ def test_links_name_real_columns_and_registered_parents() -> None:
     """Each link points at an existing column; a 'via' parent is registered for the same kind."""
     for rule in REGISTRY:
         columns = TABLES[rule.table].c
-        for kind, links in rule.links.items():
+        every = [*rule.links.items(), *rule.mentions.items()]
+        for kind, links in every:
             for link in links:
                 ways = [link.audit, link.phone is not None, link.column is not None]
                 assert sum(ways) == 1 or (link.via and link.column), (rule.table, link)
@@ -78,6 +79,9 @@ def test_links_name_real_columns_and_registered_parents() -> None:
                     assert name is None or name in columns, (rule.table, name)
                 if link.via:
                     assert kind in BY_TABLE[link.via].links, (rule.table, link.via)
+                    assert link.pick in TABLES[link.via].c, (rule.table, link.pick)
+                if link.type_is:
+                    assert link.type_is[0] in columns, (rule.table, link.type_is)
 
 
 def test_audit_entities_are_the_names_audit_rows_use() -> None:
