@@ -21,6 +21,7 @@ from app.models import Pairing
 from app.models import PairingStatus
 from app.models import Plan
 from app.models import Referral
+from app.models import ReferralChannel
 from app.models import ReferralSource
 from app.models import Resident
 from app.models import Screening
@@ -134,14 +135,19 @@ def joyce_story() -> Story:
         ]
     )
     referral = Referral(
+        reference="JW7Q2KXA",
+        submission_key="story-submission-1",
+        channel=ReferralChannel.STAFF,
         resident_id=joyce.id,
         source=ReferralSource.GP,
         referrer_name="Dr Rita Patel",
         referrer_org="Oxlow Lane Surgery",
         referrer_contact="rita.patel@nhs.example",
-        person_name="Joyce Wilson",
-        person_phone=joyce.phone,
-        person_postcode=joyce.postcode,
+        first_name="Joyce",
+        last_name="Wilson",
+        phone=joyce.phone,
+        address=joyce.address,
+        postcode=joyce.postcode,
         reason="Lost her husband in the spring; lonely since.",
         consent=True,
     )

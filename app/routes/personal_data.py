@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.routes.access import admin_required
 from app.routes.forms import show_error
 from app.services import erasure
+from app.services import personal_data
 from app.services import subject_access
 
 bp = Blueprint("personal_data", __name__, url_prefix="/admin/people")
@@ -96,7 +97,7 @@ def erase(kind: str, person_id: int) -> str | Response | tuple[str, int]:
         person=person,
         form=form,
         reference=erasure.reference(who, person_id),
-        stone=erasure.tombstone(who, person_id),
+        stone=personal_data.tombstone(who, person_id),
         counts=[c for c in subject_access.preview_export(who, person_id) if c[1]],
     )
     return (page, status) if status != 200 else page
