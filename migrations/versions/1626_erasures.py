@@ -1,16 +1,16 @@
 """erasure tombstones, and an age band kept when a birth date is erased (issue 14)
 
-Revision ID: 1617_erasures
-Revises: 1614_venue_names_and_miles
-Create Date: 2026-12-02 16:17:00
+Revision ID: 1626_erasures
+Revises: 1625_referrals_outreach
+Create Date: 2026-12-02 16:26:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "1617_erasures"
-down_revision = "1614_venue_names_and_miles"
+revision = "1626_erasures"
+down_revision = "1625_referrals_outreach"
 branch_labels = None
 depends_on = None
 
