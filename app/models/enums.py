@@ -167,6 +167,10 @@ class AlertKind(enum.StrEnum):
     TEXT_FAILED = "text_failed"
     CHECKIN_HELP = "checkin_help"
     SAFEGUARDING = "safeguarding"
+    # Written already done, when a coordinator ticks a call the call list found by itself
+    # (issue 13): the record that they phoned, so the entry leaves the list.
+    NO_TEXTS = "no_texts"
+    LIFT_UNSERVED = "lift_unserved"
 
 
 class AuditActor(enum.StrEnum):

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import assets
     from app.routes import auth
     from app.routes import befriending
+    from app.routes import calls
     from app.routes import dashboard
     from app.routes import directory
     from app.routes import health
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
         assets,
         auth,
         befriending,
+        calls,
         dashboard,
         directory,
         health,

@@ -52,6 +52,7 @@ from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import find_person
 from app.services.messaging import has_open_alert
+from app.services.messaging import resolve_alerts
 from app.services.messaging import why_not_simulate
 from app.services.messaging import why_not_text
 from app.services.people import volunteer_roles
@@ -287,6 +288,13 @@ def _respond(
         word in OPT_IN_WORDS or (word == "yes" and person.opted_out_at is not None)
     ):
         person.opted_out_at = None
+        # The opt-out's cause went: its alert closes itself (issue 13).
+        resolve_alerts(
+            AlertKind.OPTED_OUT,
+            person,
+            note=f"They texted {word.upper()}: texts are back on.",
+            now=now,
+        )
         _set_state(conversation, "idle", now)
         return _Turn()  # Twilio itself confirms a START
     if person is None:

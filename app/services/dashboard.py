@@ -108,10 +108,11 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
             .group_by(PlanRoute.response)
         ).all():
             responses[DriverResponse(response).value] = int(n)
+    # People, not alerts (issue 13: "3 opted out of texts" was 2 people and 3 alerts).
     alerts_by_kind = {
         AlertKind(k).value: int(n)
         for k, n in db.session.execute(
-            sa.select(Alert.kind, sa.func.count())
+            sa.select(Alert.kind, sa.func.count(sa.distinct(Alert.subject)))
             .where(Alert.resolved_at.is_(None))
             .group_by(Alert.kind)
         ).all()
@@ -157,7 +158,7 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
             .where(Message.status == MessageStatus.QUEUED)
         ),
         open_alerts=count(
-            sa.select(sa.func.count()).select_from(Alert).where(Alert.resolved_at.is_(None))
+            sa.select(sa.func.count(sa.distinct(Alert.subject))).where(Alert.resolved_at.is_(None))
         ),
         dbs_expiring=count(
             sa.select(sa.func.count())

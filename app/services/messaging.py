@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
+from app.errors import Conflict
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Alert
 from app.models import AlertKind
@@ -26,8 +30,11 @@ from app.models import MessageStatus
 from app.models import Resident
 from app.models import Volunteer
 from app.models.base import now_utc
+from app.models.messaging import subject_key
 from app.queue import QueueUnavailable
 from app.queue import enqueue
+from app.services import clock
+from app.services.audit import record_event
 from app.services.personal_data import is_erased
 from app.services.phones import is_mobile
 from app.sms import PERMANENT_ERRORS
@@ -212,6 +219,23 @@ def send_text(
     return message
 
 
+def alert_subject(person: Person | None, phone: str | None) -> str:
+    """Who an alert is about, as one key: the person when known, else the number."""
+    return subject_key(
+        person.id if isinstance(person, Resident) else None,
+        person.id if isinstance(person, Volunteer) else None,
+        phone,
+    )
+
+
+def _open_alert(kind: AlertKind, subject: str) -> Alert | None:
+    return db.session.scalar(
+        sa.select(Alert).where(
+            Alert.kind == kind, Alert.subject == subject, Alert.resolved_at.is_(None)
+        )
+    )
+
+
 def add_alert(
     kind: AlertKind,
     detail: str,
@@ -219,20 +243,64 @@ def add_alert(
     phone: str | None = None,
     person: Person | None = None,
     message_id: int | None = None,
+    lift_id: int | None = None,
+    subject: str | None = None,
     now: dt.datetime | None = None,
 ) -> Alert:
-    """Add something for a coordinator to follow up to the session."""
+    """Add something for a coordinator to follow up to the session, once per person and reason.
+
+    A second alert of the same kind about the same person while the first is open (a lone
+    CANCEL sent twice) updates that one with the latest words instead (issue 13); the partial
+    unique index on (kind, subject) holds the rule even when two requests race. ``subject``
+    names what it is about when it is not a person (``referral:12``); with neither a person
+    nor a number, an alert stands alone (we cannot tell it is the same person).
+    """
+    db.session.flush()
+    phone = phone or (person.phone if person is not None else None)
+    if subject is None:
+        subject = alert_subject(person, phone)
+        if person is None and not phone:
+            subject = f"alone:{uuid.uuid4().hex}"
+    existing = _open_alert(kind, subject)
+    if existing is not None:
+        _repeat(existing, detail, message_id, lift_id)
+        return existing
     alert = Alert(
         kind=kind,
+        subject=subject,
         detail=detail[:500],
-        phone=phone or (person.phone if person is not None else None),
+        phone=phone,
         resident_id=person.id if isinstance(person, Resident) else None,
         volunteer_id=person.id if isinstance(person, Volunteer) else None,
         message_id=message_id,
+        lift_id=lift_id,
         created_at=now or now_utc(),
     )
-    db.session.add(alert)
+    if db.session.get_bind().dialect.name != "postgresql":
+        # SQLite holds one writer at a time, and pysqlite's SAVEPOINT outside a transaction
+        # would commit on release: no savepoint there.
+        db.session.add(alert)
+        return alert
+    try:
+        with db.session.begin_nested():
+            db.session.add(alert)
+    except IntegrityError:
+        # Another request opened the same alert a moment ago: that one is the alert.
+        existing = _open_alert(kind, subject)
+        if existing is None:
+            raise
+        _repeat(existing, detail, message_id, lift_id)
+        return existing
     return alert
+
+
+def _repeat(alert: Alert, detail: str, message_id: int | None, lift_id: int | None) -> None:
+    # The latest words first; what was said before stays after them (and in the texts log).
+    if detail != alert.detail:
+        detail = f"{detail} Before that: {alert.detail}"
+    alert.detail = detail[:500]
+    alert.message_id = message_id or alert.message_id
+    alert.lift_id = lift_id or alert.lift_id
 
 
 def has_open_alert(kind: AlertKind, phone: str) -> bool:
@@ -243,6 +311,92 @@ def has_open_alert(kind: AlertKind, phone: str) -> bool:
         )
     )
     return found is not None
+
+
+def _close(alert: Alert, *, actor_id: int | None, note: str, now: dt.datetime) -> None:
+    alert.resolved_at = now
+    alert.resolved_by_id = actor_id
+    alert.resolved_note = note[:500]
+    record_event(
+        "alert_done",
+        alert,
+        staff_id=actor_id,
+        changes={"resolved_at": (None, now), "resolved_note": ("", alert.resolved_note)},
+        now=now,
+    )
+
+
+def close_alert(
+    alert_id: int, *, actor_id: int | None, note: str = "", now: dt.datetime | None = None
+) -> Alert:
+    """Record an alert as done: who, when and what they did (the caller commits)."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None:
+        msg = f"There is no alert number {alert_id}."
+        raise NotFound(msg)
+    if alert.resolved_at is not None:
+        who = alert.resolved_by.name if alert.resolved_by is not None else "the system"
+        msg = f"This was already done by {who} at {clock.stamp(alert.resolved_at)}."
+        raise Conflict(msg)
+    _close(alert, actor_id=actor_id, note=note, now=now or now_utc())
+    return alert
+
+
+def record_done_call(
+    kind: AlertKind,
+    detail: str,
+    *,
+    person: Person,
+    lift_id: int | None,
+    actor_id: int | None,
+    note: str,
+    now: dt.datetime,
+) -> Alert:
+    """Write a call the call list found by itself as an alert already done (the caller commits).
+
+    It is never open, so it never counts as something to follow up; it records who phoned,
+    when and what was said, and keeps the entry off the list.
+    """
+    alert = Alert(
+        kind=kind,
+        subject=alert_subject(person, person.phone),
+        detail=detail[:500],
+        phone=person.phone,
+        resident_id=person.id if isinstance(person, Resident) else None,
+        volunteer_id=person.id if isinstance(person, Volunteer) else None,
+        lift_id=lift_id,
+        created_at=now,
+        resolved_at=now,
+        resolved_by_id=actor_id,
+        resolved_note=note[:500],
+    )
+    db.session.add(alert)
+    record_event(
+        "alert_done",
+        alert,
+        staff_id=actor_id,
+        changes={"resolved_at": (None, now), "resolved_note": ("", alert.resolved_note)},
+        now=now,
+    )
+    return alert
+
+
+def resolve_alerts(
+    kind: AlertKind, person: Person, *, note: str, now: dt.datetime | None = None
+) -> int:
+    """Close ``person``'s open alerts of ``kind`` because their cause went (START after STOP).
+
+    Returns how many closed; the caller commits.
+    """
+    subject = alert_subject(person, person.phone)
+    alerts = db.session.scalars(
+        sa.select(Alert).where(
+            Alert.kind == kind, Alert.subject == subject, Alert.resolved_at.is_(None)
+        )
+    ).all()
+    for alert in alerts:
+        _close(alert, actor_id=None, note=note, now=now or now_utc())
+    return len(alerts)
 
 
 def _status_callback_url(message_id: int) -> str:

@@ -591,10 +591,15 @@ REGISTRY: tuple[TableRule, ...] = (
                 "created_at",
                 "resolved_at",
                 "resolved_by_id",
+                "lift_id",
             ),
             "phone": Col(Erase.BLANK, BOTH),
             "detail": Col(Erase.BLANK, BOTH, sweep=True),
+            # "resident:12" or "phone:+44…": unique among open alerts (issue 13).
+            "subject": Col(Erase.PLACEHOLDER, BOTH),
+            "resolved_note": Col(Erase.BLANK, BOTH, sweep=True),
         },
+        audit_entity="Alert",
     ),
     TableRule(
         table="audit_log",

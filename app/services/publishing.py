@@ -51,6 +51,7 @@ from app.services.lifts import lift_needs_in_words
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
+from app.services.messaging import resolve_alerts
 from app.services.places import lift_place
 from app.services.places import place_and_address
 from app.services.places import venue_label
@@ -385,6 +386,8 @@ def driver_reply(
         route = _route_from_today(volunteer, (DriverResponse.ACCEPTED,), now=now)
     if route is None:
         return words.render("driver_nothing_pending", driver=volunteer.first_name), []
+    # They answered: "has not answered" is no longer true (issue 13).
+    resolve_alerts(AlertKind.DRIVER_NO_REPLY, volunteer, note="They answered by text.", now=now)
     day = route.plan.day
     if accept:
         record_event(

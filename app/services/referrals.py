@@ -322,6 +322,7 @@ def _raise_safeguarding(referral: Referral, now: dt.datetime) -> list[Message]:
         AlertKind.SAFEGUARDING,
         f"Urgent referral {referral.reference}: {concern}. Call today; if in danger, call 999.",
         phone=referral.phone,
+        subject=f"referral:{referral.id}",  # one alert per referral, never merged (issue 13)
         now=now,
     )
     duty = current_app.config.get("DUTY_PHONE")
