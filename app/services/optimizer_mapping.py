@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Protocol
 from typing import TypeVar
@@ -12,6 +13,7 @@ from typing import TypeVar
 from app.errors import InvalidInput
 from app.models import Gender
 from app.models import LiftRequest
+from app.models import LiftStatus
 from app.models import PlanStop
 from app.models import StopKind
 from app.models import Volunteer
@@ -143,6 +145,30 @@ class StopTimes(Protocol):
 
 
 AnyStop = TypeVar("AnyStop", bound=StopTimes)
+
+
+# A lift on a published route that is not to be visited any more: a no-show, a cancellation, or
+# one taken off the route (back to needing a driver, or left out by a re-plan).
+GONE_STATUSES = frozenset(
+    {
+        LiftStatus.NO_SHOW,
+        LiftStatus.CANCELLED,
+        LiftStatus.LATE_CANCELLED,
+        LiftStatus.REQUESTED,
+        LiftStatus.UNSERVED,
+    }
+)
+
+
+def outcome_sets(status: Mapping[int, LiftStatus]) -> tuple[frozenset[int], frozenset[int]]:
+    """(collected and delivered, gone) lift ids from their recorded statuses.
+
+    A lift recorded done was picked up and dropped off; see :data:`GONE_STATUSES`. The one
+    reading of outcomes for :func:`settled_stops` (/today, taking a driver off, re-planning).
+    """
+    done = frozenset(i for i, st in status.items() if st == LiftStatus.COMPLETED)
+    gone = frozenset(i for i, st in status.items() if st in GONE_STATUSES)
+    return done, gone
 
 
 def settled_stops(

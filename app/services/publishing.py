@@ -283,6 +283,16 @@ def publish_plan(
         old = old_routes.pop(route.volunteer_id, None)
         if not lift_stops(route):
             continue
+        if (
+            old is not None
+            and old.response == DriverResponse.DECLINED
+            and set(_signature(route)) <= set(_signature(old))
+        ):
+            # Taken off mid-day (issue 13): their route now holds only stops they had already
+            # done or were on; nothing new to tell them, and they stay off.
+            route.response = old.response
+            route.responded_at = old.responded_at
+            continue
         if old is not None and _signature(old) == _signature(route):
             route.response = old.response
             route.responded_at = old.responded_at

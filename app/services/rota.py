@@ -22,6 +22,7 @@ from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
 from app.models import BlockedPair
+from app.models import DriverResponse
 from app.models import LiftLeg
 from app.models import LiftRequest
 from app.models import Plan
@@ -41,8 +42,10 @@ from app.optimizer.types import Lift
 from app.optimizer.types import RotaResult
 from app.optimizer.types import SolveParams
 from app.optimizer.types import Status
+from app.optimizer.types import UnderWay
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
+from app.services import clock
 from app.services import plans
 from app.services import unserved as unserved_words
 from app.services.audit import record_change
@@ -50,7 +53,10 @@ from app.services.lifts import expand_recurring
 from app.services.optimizer_mapping import build_problem
 from app.services.optimizer_mapping import driver_from_row
 from app.services.optimizer_mapping import lift_from_row
+from app.services.optimizer_mapping import outcome_sets
 from app.services.optimizer_mapping import published_position
+from app.services.optimizer_mapping import settled_stops
+from app.services.optimizer_mapping import under_way_from_stops
 from app.services.people import drivers_free_on
 from app.services.personal_data import Kind
 from app.services.personal_data import erased_ids
@@ -155,23 +161,29 @@ def plan_day(
     progress: Callable[[float, float], None] | None = None,
     travel: TravelTimes | None = None,
     workers: int | None = None,
+    now: dt.datetime | None = None,
 ) -> PlanSummary:
     """Plan ``day`` as a draft: expand recurring lifts, solve, validate, store routes and reasons.
 
     A draft for the same day is replaced; a published plan stays until the new one is published.
-    ``workers`` search processes run (default :func:`planning_workers`).
+    ``workers`` search processes run (default :func:`planning_workers`). Planning today itself
+    (a driver fell ill at 10:00) re-plans the rest of the day from ``now`` (:func:`_under_way`).
     """
     started = time.monotonic()
+    now = now or clock.utcnow()
     expand_recurring(day)
     rows = _open_lifts(day)
     drivers = _drivers(day)
-    if not drivers and not rows:
-        msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
-        raise InvalidInput(msg, field="day")
     published = plans.published_plan(day)
     # Only a driver free that day can keep a lift (issue 10: after a driver declined, their
     # published lifts named a driver the problem did not have, and every re-plan failed).
     free = {d.id for d in drivers}
+    same_day = _under_way(published, now, free) if day == clock.today(now) else None
+    if same_day is not None:
+        rows = [row for row in rows if row.id not in same_day.done]
+    if not drivers and not rows:
+        msg = f"There is nothing to plan on {day:%A %-d %B}: no lifts and no drivers free."
+        raise InvalidInput(msg, field="day")
     told = {
         lift_id: position
         for lift_id, position in (
@@ -206,6 +218,8 @@ def plan_day(
     params = SolveParams(time_limit_s=limit, workers=workers or planning_workers())
     if drivers:
         problem = build_problem(day, lifts, drivers)
+        if same_day is not None:
+            problem = replace(problem, under_way=same_day.under_way, now_s=same_day.now_s)
         # One solve: "a return only with its outbound" is a rule of the model (issue 12).
         solved = solve_rota(problem, travel, params, progress=progress)
         violations = validate_plan(problem, travel, solved)
@@ -216,12 +230,23 @@ def plan_day(
     else:
         # Every driver is off (all declined, say): a plan of unserved lifts, not an error.
         solved = _nobody_free(lifts)
-    plan = _store(day, solved, rows, left_out, orphaned, based_on=published, actor_id=actor_id)
+    plan = _store(
+        day,
+        solved,
+        rows,
+        left_out,
+        orphaned,
+        based_on=published,
+        actor_id=actor_id,
+        frozen=same_day.frozen if same_day is not None else {},
+    )
     elapsed = time.monotonic() - started
     plan.stats = {**solved.stats, "planning_s": round(elapsed, 2)}
     record_change(actor_id=actor_id, action="plan", entity=plan)
     db.session.commit()
     served = sum(1 for r in solved.routes for s in r.stops if s.kind.value == "pickup")
+    # Riders already on board a car under way have a drop-off only (no pickup to count).
+    served += sum(len(uw.on_board) for uw in (same_day.under_way if same_day else ()))
     return PlanSummary(
         plan_id=plan.id,
         lifts=len(rows),
@@ -231,6 +256,74 @@ def plan_day(
         drive_s=solved.drive_s,
         seconds=round(elapsed, 2),
     )
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A driver's stops done or under way when today is re-planned, kept as they are."""
+
+    stops: tuple[PlanStop, ...]
+    drive_s: int
+    distance_m: int
+
+
+@dataclass(frozen=True)
+class SameDay:
+    """What re-planning today starts from (issue 13: a driver fell ill at 10:00)."""
+
+    now_s: int
+    under_way: tuple[UnderWay, ...]
+    frozen: dict[int, Frozen]  # by volunteer id
+    done: frozenset[int]  # lifts not to plan again: dropped off, or aboard a driver who is off
+
+
+def _under_way(published: Plan | None, now: dt.datetime, free: set[str]) -> SameDay:
+    """Where today's published day stands: settled stops frozen, each car where it is.
+
+    Each driver's settled stops (:func:`optimizer_mapping.settled_stops`: done, or the one they
+    are heading for) stay on their route; a free driver carries on from there with the riders
+    on board (:func:`optimizer_mapping.under_way_from_stops`); a driver who is off keeps their
+    settled stops and takes the riders already aboard where they are going, then home. Lifts
+    already dropped off are not planned again.
+    """
+    local = clock.local(now)
+    now_s = local.hour * 3600 + local.minute * 60 + local.second
+    if published is None:
+        return SameDay(now_s, (), {}, frozenset())
+    under_way: list[UnderWay] = []
+    frozen: dict[int, Frozen] = {}
+    done: set[int] = set()
+    for route in published.routes:
+        stops = list(route.stops)
+        status = {s.lift_id: s.lift.status for s in stops if s.lift is not None and s.lift_id}
+        collected, gone = outcome_sets(status)
+        args = {"collected": collected, "delivered": collected, "gone": gone}
+        settled = settled_stops(stops, now_s, **args)
+        if not settled:
+            continue
+        picked = [s.lift_id for s in settled if s.kind == StopKind.PICKUP and s.lift_id]
+        dropped = {s.lift_id for s in settled if s.kind == StopKind.DROPOFF and s.lift_id}
+        done |= dropped
+        kept = list(settled)
+        driven = 0
+        driver_id = str(route.volunteer_id)
+        if driver_id in free and route.response != DriverResponse.DECLINED:
+            uw = under_way_from_stops(driver_id, stops, now_s, **args)
+            if uw is not None:
+                under_way.append(uw)
+                driven = uw.driven_s
+        else:
+            # Off (ill): riders aboard are still taken where they are going, then home.
+            aboard = [i for i in picked if i not in dropped and i not in gone]
+            kept += [s for s in stops if s.kind == StopKind.DROPOFF and s.lift_id in aboard]
+            kept += [s for s in stops if s.kind == StopKind.END][-1:]
+            done |= set(aboard)
+            driven = sum(b.arrival_s - a.departure_s for a, b in zip(kept, kept[1:], strict=False))
+        share = driven / route.drive_s if route.drive_s else 0.0
+        frozen[route.volunteer_id] = Frozen(
+            stops=tuple(kept), drive_s=driven, distance_m=round(route.distance_m * min(1, share))
+        )
+    return SameDay(now_s, tuple(under_way), frozen, frozenset(done))
 
 
 def _cannot_plan(
@@ -320,6 +413,7 @@ def _store(
     *,
     based_on: Plan | None,
     actor_id: int | None,
+    frozen: dict[int, Frozen] | None = None,
 ) -> Plan:
     for old in db.session.scalars(
         sa.select(Plan).where(Plan.day == day, Plan.status == PlanStatus.DRAFT)
@@ -336,6 +430,31 @@ def _store(
     db.session.add(plan)
     db.session.flush()
     by_driver: dict[str, PlanRoute] = {}
+    # Today re-planned: each driver's settled stops first, as they were (issue 13).
+    for volunteer_id, kept in (frozen or {}).items():
+        kept_route = PlanRoute(
+            plan_id=plan.id,
+            volunteer_id=volunteer_id,
+            drive_s=kept.drive_s,
+            distance_m=kept.distance_m,
+        )
+        db.session.add(kept_route)
+        by_driver[str(volunteer_id)] = kept_route
+        for was in kept.stops:
+            kept_route.stops.append(
+                PlanStop(
+                    seq=len(kept_route.stops),
+                    kind=was.kind,
+                    lift_id=was.lift_id,
+                    lat=was.lat,
+                    lon=was.lon,
+                    arrival_s=was.arrival_s,
+                    service_start_s=was.service_start_s,
+                    departure_s=was.departure_s,
+                    load_seats=was.load_seats,
+                    load_wheelchairs=was.load_wheelchairs,
+                )
+            )
     for route in result.routes:
         if not any(s.lift_id for s in route.stops):
             continue  # a driver who drives nobody is not on the rota
@@ -348,8 +467,12 @@ def _store(
             by_driver[route.driver_id] = plan_route
         plan_route.drive_s += route.drive_s
         plan_route.distance_m += route.distance_m
-        # A driver free twice a day has two routes; they are kept as one, in time order.
-        for stop in route.stops:
+        # A driver free twice a day has two routes; they are kept as one, in time order. A
+        # route under way starts where the frozen stops end: its START there is not repeated.
+        under_way_start = bool(plan_route.stops) and str(route.driver_id) in {
+            str(v) for v in (frozen or {})
+        }
+        for stop in route.stops[1:] if under_way_start else route.stops:
             plan_route.stops.append(
                 PlanStop(
                     seq=len(plan_route.stops),

@@ -35,6 +35,7 @@ from app.services import rota_view
 from app.services.audit import save_audited
 from app.services.lifts import apply_outcome
 from app.services.messaging import dispatch
+from app.services.optimizer_mapping import outcome_sets
 from app.services.optimizer_mapping import settled_stops
 from app.services.publishing import decline_route
 from app.services.publishing import lift_stops
@@ -46,14 +47,6 @@ DAY_OUTCOMES = {
     LiftStatus.NO_SHOW.value: "No-show",
     LiftStatus.LATE_CANCELLED.value: "Cancelled on the day",
 }
-# A lift that will not be driven (any more) on its route.
-GONE = (
-    LiftStatus.NO_SHOW,
-    LiftStatus.CANCELLED,
-    LiftStatus.LATE_CANCELLED,
-    LiftStatus.REQUESTED,
-    LiftStatus.UNSERVED,
-)
 MAX_MILES = 1000.0
 
 
@@ -167,8 +160,7 @@ def _driver_now(
     claimed: float | None,
 ) -> DriverNow:
     off = route.response == DriverResponse.DECLINED.value
-    collected = {i for i, st in status.items() if st == LiftStatus.COMPLETED}
-    gone = {i for i, st in status.items() if st in GONE}
+    collected, gone = outcome_sets(status)
     settled = settled_stops(route.stops, now_s, collected=collected, delivered=collected, gone=gone)
     done_upto = len(settled) - 1  # index in settled of the stop at hand
     states: list[StopNow] = []
@@ -394,8 +386,7 @@ def take_driver_off(
         raise InvalidInput(msg, field="reason")
     stops = lift_stops(route)
     status = {s.lift_id: s.lift.status for s in stops if s.lift is not None and s.lift_id}
-    collected = {i for i, st in status.items() if st == LiftStatus.COMPLETED}
-    gone = {i for i, st in status.items() if st in GONE}
+    collected, gone = outcome_sets(status)
     settled = settled_stops(
         route.stops, _seconds(now), collected=collected, delivered=collected, gone=gone
     )
