@@ -349,3 +349,20 @@ def test_same_seed_and_iteration_limit_give_the_same_answer() -> None:
     runs = [lns.improve(p, start, time.monotonic() + 60, seed=4, params=params) for _ in range(2)]
     assert runs[0] is not None and runs[1] is not None
     assert runs[0][0].routes == runs[1][0].routes
+
+
+def test_construction_keeps_to_the_time_limit_and_still_returns_a_plan() -> None:
+    """With no time left the search places nothing: every request waits in the bank and the
+    answer is a valid (empty) plan at once, not a late one. With time, the regret
+    construction and one iteration give a valid plan serving requests."""
+    p = random_problem(7, n=30, vehicles=8)
+    nothing = PdpSolution((), tuple(range(30)))
+    late = lns.improve(p, nothing, time.monotonic() - 1.0, params=SearchParams(relocate_passes=0))
+    assert late is not None
+    sol, stats = late
+    assert sol.routes == () and sol.unserved == tuple(range(30))
+    assert stats["lns_iterations"] == 0
+    built = lns.improve(p, nothing, time.monotonic() + 60, params=SearchParams(max_iterations=1))
+    assert built is not None
+    assert validate_pdp(p, built[0]) == []
+    assert len(built[0].unserved) < 30

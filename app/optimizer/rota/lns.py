@@ -335,6 +335,8 @@ class _Search:
         lp, ld = loc[pn], loc[dn]
         ep, lpl, sp = e[pn], lt[pn], svc[pn]
         ed, ldl, sd = e[dn], lt[dn], svc[dn]
+        if ed > late[-1] or early[0] > lpl:
+            return _NONE  # the route is over before the drop-off or starts after the pickup
         ride = self.ride[dn]
         cap, q = self.cap[v], self.amount[s]
         room = [(k, cap[k] - q[k]) for k in self.qdims[s]]
@@ -356,8 +358,6 @@ class _Search:
         best, bi, bj = _INF, -1, -1
         unsure: list[tuple[int, int, int]] = []
         n = len(seq)
-        if ed > late[-1] or early[0] > lpl:
-            return _NONE  # the route is over before the drop-off or starts after the pickup
         for i in range(n - 1):
             if early[i] > lpl:
                 break  # no later position can make the pickup
@@ -544,63 +544,102 @@ class _Search:
         v = routes[k].vehicle
         return sorted({m for g, _ in self.groups[v] for m in g if m != v})
 
-    def repair(self, routes: list[_Route], todo: list[int], *, open_new: bool) -> list[int]:
+    def repair(
+        self,
+        routes: list[_Route],
+        todo: list[int],
+        *,
+        open_new: bool,
+        deadline: float = math.inf,
+    ) -> list[int]:
         """Insert ``todo`` by regret-2 into ``routes`` (in place); return those left out.
 
         With ``open_new`` an empty vehicle may take a request (at the cost of a vehicle). A
-        request that requires another waits until that one is placed.
+        request that requires another waits until that one is placed. Past ``deadline`` the
+        requests not yet placed are left out (a construction that keeps to the time limit).
+
+        Each request keeps only the routes it fits in: an insertion never makes a route take
+        a request it could not take before (more stops, less room), so after inserting into a
+        route only the requests that still fit it are re-priced.
         """
         cand = [k for k, r in enumerate(routes) if open_new or len(r.seq) > 2]
         served = self.served(routes)
-        table: dict[int, dict[int, tuple[int, int, int]]] = {}
+        rows: dict[int, dict[int, tuple[int, int, int]]] = {}
+        keys: dict[int, tuple[int, float]] = {}
+        users: dict[int, set[int]] = {}  # route -> pending requests that fit it
         waiting: dict[int, list[int]] = {}
         pending: list[int] = []
+        noise = self.rng.random(len(todo)).tolist()
+        order = dict(zip(todo, noise, strict=True))
+        w_unserved = self.w_unserved
+
+        def key(s: int, row: dict[int, tuple[int, int, int]]) -> tuple[int, float]:
+            b1 = b2 = _INF
+            for c in row.values():
+                x = c[0]
+                if x < b1:
+                    b1, b2 = x, b1
+                elif x < b2:
+                    b2 = x
+            if b1 >= _INF:
+                return (_INF, order[s])  # insert nowhere: settle at once
+            return (min(b2, w_unserved * self.weight[s]) - b1, order[s])
+
+        def fill(s: int) -> None:
+            row: dict[int, tuple[int, int, int]] = {}
+            for k in cand:
+                c = self._cost_in(routes, k, s)
+                if c[0] < _INF:
+                    row[k] = c
+                    users.setdefault(k, set()).add(s)
+            rows[s] = row
+            keys[s] = key(s, row)
+            pending.append(s)
+
+        left: list[int] = []
         for s in todo:
+            if time.monotonic() >= deadline:
+                left.append(s)
+                continue
             req = self.requires[s]
             if req is not None and req not in served:
                 waiting.setdefault(req, []).append(s)
                 continue
-            table[s] = {k: self._cost_in(routes, k, s) for k in cand}
-            pending.append(s)
-        left: list[int] = []
-        noise = self.rng.random(len(todo)).tolist()
-        order = dict(zip(todo, noise, strict=True))
+            fill(s)
         while pending:
-            pick, pick_key = -1, (-_INF, 0.0)
-            for s in pending:
-                row = table[s]
-                b1 = b2 = _INF
-                for c in row.values():
-                    x = c[0]
-                    if x < b1:
-                        b1, b2 = x, b1
-                    elif x < b2:
-                        b2 = x
-                if b1 >= _INF:
-                    key: tuple[int, float] = (_INF, order[s])  # insert nowhere: settle at once
-                else:
-                    key = (min(b2, self.w_unserved * self.weight[s]) - b1, order[s])
-                if key > pick_key:
-                    pick, pick_key = s, key
+            if time.monotonic() >= deadline:
+                left.extend(pending)
+                break
+            pick = max(pending, key=keys.__getitem__)
             pending.remove(pick)
-            row = table.pop(pick)
-            k, (delta, i, j) = min(row.items(), key=lambda kv: kv[1][0], default=(-1, _NONE))
-            if delta >= _INF:
+            row = rows.pop(pick)
+            del keys[pick]
+            for x in row:
+                users[x].discard(pick)
+            if not row:
                 left.append(pick)
                 left.extend(self._all_waiting(waiting, pick))
                 continue
+            k, (_, i, j) = min(row.items(), key=lambda kv: kv[1][0])
             routes[k] = self.insert(routes[k], pick, i, j)
             served.add(pick)
-            if k not in cand:
-                cand.append(k)
             touched = [k, *self._group_mates(routes, k)]
-            for s in pending:
+            affected: set[int] = set()
+            for x in touched:
+                affected |= users.get(x, set())
+            for s in affected:
+                srow = rows[s]
                 for x in touched:
-                    if x in cand:
-                        table[s][x] = self._cost_in(routes, x, s)
+                    if x in srow:
+                        c = self._cost_in(routes, x, s)
+                        if c[0] < _INF:
+                            srow[x] = c
+                        else:
+                            del srow[x]
+                            users[x].discard(s)
+                keys[s] = key(s, srow)
             for s in waiting.pop(pick, []):
-                table[s] = {x: self._cost_in(routes, x, s) for x in cand}
-                pending.append(s)
+                fill(s)
         for rest in waiting.values():
             left.extend(rest)
         return left
@@ -846,7 +885,8 @@ def improve(
         if any(p.shipments[s].previous_vehicles for s in todo):
             todo = srch.warm_start(routes, todo)
             stats["warm_started"] = float(len(bank) - len(todo))
-        bank = set(srch.repair(routes, todo, open_new=True))
+        until = t0 + sp.construction_share * span
+        bank = set(srch.repair(routes, todo, open_new=True, deadline=until))
         stats["construction_s"] = time.monotonic() - t0
     if on_improvement is not None:
         on_improvement()  # a first solution
@@ -943,7 +983,7 @@ def improve(
     if best_bank:
         srch.sp = replace(sp, max_exact_checks=_INF)  # here every candidate is timed exactly
         final = list(best_routes)
-        left = srch.repair(final, sorted(best_bank), open_new=True)
+        left = srch.repair(final, sorted(best_bank), open_new=True, deadline=deadline)
         if len(left) < len(best_bank):
             best_routes, best_bank = final, set(left)
     if sp.relocate_passes:

@@ -58,7 +58,8 @@ def _one(
     if start is None:
         start = PdpSolution((), tuple(range(len(p.shipments))))
     stats: dict[str, float] = {}
-    if sp.construction == "ortools" and not warm:
+    big = len(p.shipments) > sp.ortools_max_requests
+    if sp.construction == "ortools" and not warm and not big:
         first = first_solution(
             p,
             params,
