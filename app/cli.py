@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     from app.commands.demo import demo_cli
     from app.commands.geo import geo_cli
     from app.commands.people import people_cli
+    from app.commands.retention import retention_cli
     from app.commands.roads import roads_cli
     from app.commands.rota import rota_cli
     from app.commands.sms import sms_cli
@@ -27,5 +28,6 @@ def register_commands(app: Flask) -> None:
         befriending_cli,
         worker_cli,
         people_cli,
+        retention_cli,
     ):
         app.cli.add_command(command)

@@ -108,6 +108,12 @@ class Config:
     OUTREACH_TARGET_DAYS: dict[str, int] = {"urgent": 0, "high": 2, "medium": 5, "low": 10}
     # Points per risk factor and the tier thresholds (services/risk.py documents each key).
     RISK_POINTS: dict[str, int] = {}
+    # Retention schedule (issue 14; services/retention.py, daily on the RQ cron): people with
+    # no activity for this many years are anonymised; text words blanked after this many
+    # months; audit rows' old/new values redacted after this many years.
+    RETENTION_INACTIVE_YEARS = 6
+    RETENTION_TEXT_MONTHS = 12
+    RETENTION_AUDIT_YEARS = 6
 
     # Environment variable -> (config key, converter)
     ENV_KEYS: dict[str, tuple[str, Any]] = {
@@ -154,6 +160,9 @@ class Config:
         "DUTY_PHONE": ("DUTY_PHONE", str),
         "OUTREACH_TARGET_DAYS": ("OUTREACH_TARGET_DAYS", _int_map),
         "RISK_POINTS": ("RISK_POINTS", _int_map),
+        "RETENTION_INACTIVE_YEARS": ("RETENTION_INACTIVE_YEARS", int),
+        "RETENTION_TEXT_MONTHS": ("RETENTION_TEXT_MONTHS", int),
+        "RETENTION_AUDIT_YEARS": ("RETENTION_AUDIT_YEARS", int),
     }
 
     @classmethod

@@ -24,6 +24,7 @@ from rq.cron import CronScheduler
 from app.extensions import db
 from app.jobs import befriending as befriending_jobs
 from app.jobs import messaging as message_jobs
+from app.jobs import retention as retention_jobs
 from app.jobs.context import set_worker_app
 from app.queue import QUEUE_NAMES
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 # How often the driver-reply check and the reminder check run (the sweep has its own setting).
 DRIVER_CHECK_INTERVAL_S = 300
 REMINDER_CHECK_INTERVAL_S = 600
+RETENTION_INTERVAL_S = 24 * 3600
 
 
 def _connection(app: Flask) -> Redis:
@@ -59,6 +61,10 @@ def build_cron(app: Flask, connection: Redis) -> CronScheduler:
     cron.register(message_jobs.send_due_reminders, "sms", interval=REMINDER_CHECK_INTERVAL_S)
     # Befriending check-ins (issue 5): hourly is plenty; a pairing moves on once texted.
     cron.register(befriending_jobs.send_checkin_reminders, "default", interval=3600)
+    # The retention schedule (issue 14): daily; a run that finds nothing to do is quick.
+    cron.register(
+        retention_jobs.run_retention, "default", interval=RETENTION_INTERVAL_S, job_timeout=3600
+    )
     return cron
 
 

@@ -119,6 +119,9 @@ class TableRule:
     # Rows about someone else that name this person by first name only; erasure removes the
     # name from their ``sweep`` columns (Devraj in "Devraj will pick you up" to a resident).
     mentions: Mapping[Kind, tuple[Link, ...]] = field(default_factory=dict)
+    # Columns saying when a row happened (date or datetime); a person's last activity, for the
+    # retention schedule, is the latest of them over the rows that point at them directly.
+    activity: tuple[str, ...] = ()
 
 
 def _cols(*names: str, col: Col = KEEP) -> dict[str, Col]:
@@ -164,6 +167,7 @@ _BY_EITHER = {**_BY_RESIDENT, **_BY_VOLUNTEER}
 REGISTRY: tuple[TableRule, ...] = (
     TableRule(
         table="residents",
+        activity=("updated_at",),
         what="Your record: contact details, needs, preferences, consent and notes.",
         # ride_with_id (issue 13): a named friend to ride with. The row is the FRIEND's only
         # through that one column: erasing the friend must blank ride_with_id, never the rest
@@ -200,6 +204,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="volunteers",
+        activity=("updated_at",),
         what="Your record: contact details, roles, DBS date, vehicle, consent and notes.",
         links={Kind.VOLUNTEER: (Link(column="id"),)},
         subject_table=True,
@@ -238,6 +243,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="availability_exceptions",
+        activity=("day",),
         what="Days off and extra hours on given dates.",
         links=_BY_VOLUNTEER,
         columns={
@@ -256,6 +262,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="recurring_lifts",
+        activity=("updated_at",),
         what="Standing weekly lifts (every Tuesday to choir).",
         links=_BY_RESIDENT,
         audit_entity="RecurringLift",
@@ -288,6 +295,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="lift_requests",
+        activity=("day",),
         what="Every lift asked for: day, times, pickup and destination, purpose, status.",
         links={
             Kind.RESIDENT: (Link(column="resident_id"),),
@@ -345,6 +353,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="mileage_claims",
+        activity=("day",),
         what="The miles you drove for the bureau each day, recorded for your expenses.",
         links=_BY_VOLUNTEER,
         audit_entity="MileageClaim",
@@ -388,6 +397,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="pairings",
+        activity=("proposed_at", "decided_at", "ended_at", "last_checkin_at"),
         what="Befriending matches: proposed, accepted, rejected or ended, and check-ins.",
         links=_BY_EITHER,
         audit_entity="Pairing",
@@ -414,6 +424,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="referrals",
+        activity=("updated_at",),
         what="Referrals to the bureau about you: who referred you, why, your life events, "
         "consent, how to reach you, your tier and what happened.",
         links={Kind.RESIDENT: (Link(column="resident_id"), Link(phone="phone"))},
@@ -465,6 +476,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="screenings",
+        activity=("taken_on",),
         what="Loneliness scores taken with you: who took them, when and how.",
         links=_BY_RESIDENT,
         audit_entity="Screening",
@@ -496,6 +508,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="messages",
+        activity=("created_at",),
         what="Every text to and from you: number, words, status.",
         links={
             # A text about her lift or her befriending is about her, whoever it went to.
@@ -576,6 +589,7 @@ REGISTRY: tuple[TableRule, ...] = (
     ),
     TableRule(
         table="alerts",
+        activity=("created_at",),
         what="Things staff followed up for you (a call request, an opt-out).",
         links={
             Kind.RESIDENT: (Link(column="resident_id"), Link(phone="phone")),

@@ -40,3 +40,17 @@ def test_erase_command_asks_for_the_reference_and_erases_once(runner, db):
     assert f"Erased R{story.joyce.id}:" in done.output and "Joyce" not in done.output
     again = runner.invoke(args=[*args, "--confirm", f"R{story.joyce.id}"])
     assert again.exit_code == 0 and "already erased" in again.output
+
+
+def test_retention_command_dry_run_prints_counts_and_ids(runner, db):
+    """'flask retention run --dry-run' lists the three rules' counts and changes nothing."""
+    story = joyce_story()
+    result = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "residents anonymised (would): 0" in result.output
+    assert "text words blanked (would): 0" in result.output
+    assert "audit rows redacted (would): 0" in result.output
+    assert "Joyce" not in result.output
+    done = runner.invoke(args=["retention", "run"])
+    assert done.exit_code == 0 and "(did)" in done.output
+    assert story.joyce.first_name == "Joyce"

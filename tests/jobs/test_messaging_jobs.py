@@ -118,7 +118,8 @@ def test_the_job_and_a_sweep_racing_send_once(
 
 
 def test_cron_registers_the_periodic_jobs(app: Flask, redis: fakeredis.FakeRedis) -> None:
-    """RQ's cron scheduler gets the sweep, the driver and reminder checks, and check-ins."""
+    """RQ's cron scheduler gets the sweep, the driver and reminder checks, check-ins and the
+    daily retention run (issue 14)."""
     cron = build_cron(app, redis)
     jobs = {job.func_name: job for job in cron.get_jobs()}
     assert set(jobs) == {
@@ -126,11 +127,13 @@ def test_cron_registers_the_periodic_jobs(app: Flask, redis: fakeredis.FakeRedis
         "app.jobs.messaging.check_driver_replies",
         "app.jobs.messaging.send_due_reminders",
         "app.jobs.befriending.send_checkin_reminders",
+        "app.jobs.retention.run_retention",
     }
+    assert jobs["app.jobs.retention.run_retention"].interval == 24 * 3600
     assert jobs["app.jobs.messaging.sweep_outbox"].interval == app.config["SMS_SWEEP_INTERVAL_S"]
     cron.enqueue_jobs()  # interval jobs run at once on start
     assert len(Queue("sms", connection=redis).job_ids) == 3
-    assert len(Queue("default", connection=redis).job_ids) == 1
+    assert len(Queue("default", connection=redis).job_ids) == 2
     work(redis)
 
 

@@ -168,3 +168,14 @@ def test_linked_rows_follow_ids_parents_phones_and_audit(db) -> None:
         )
     ).all()
     assert [(row.entity_type, row.entity_id) for row in audit_rows] == [("LiftRequest", lift.id)]
+
+
+def test_activity_columns_are_dates_on_directly_linked_tables() -> None:
+    """Retention reads a person's last activity from these: each is a date or a timestamp."""
+    for rule in REGISTRY:
+        for name in rule.activity:
+            kind = TABLES[rule.table].c[name].type
+            kind = getattr(kind, "impl", kind)  # UTCDateTime wraps DateTime
+            assert isinstance(kind, sa.Date | sa.DateTime), (rule.table, name)
+        if rule.activity:
+            assert any(link.column and not link.via for ls in rule.links.values() for link in ls)
