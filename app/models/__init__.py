@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from app.models.befriending import Pairing
+from app.models.consent import ConsentRecord
 from app.models.enums import AlertKind
 from app.models.enums import AuditActor
+from app.models.enums import ConsentHow
+from app.models.enums import ConsentPurpose
 from app.models.enums import ContactOutcome
 from app.models.enums import DriverResponse
 from app.models.enums import Gender
@@ -60,6 +63,9 @@ __all__ = [
     "BlockedPair",
     "ContactAttempt",
     "ContactOutcome",
+    "ConsentHow",
+    "ConsentPurpose",
+    "ConsentRecord",
     "Conversation",
     "DriverResponse",
     "Erasure",

@@ -186,3 +186,28 @@ class AuditActor(enum.StrEnum):
     VOLUNTEER_BY_TEXT = "volunteer by text"
     PARTNER = "partner"
     SYSTEM = "system"
+
+
+class ConsentPurpose(enum.StrEnum):
+    """What a person may agree to (issue 14); each has a lawful basis in docs/data-protection.md.
+
+    Stored as a plain string (no CHECK) so a later purpose (the community issue's host
+    welcome) needs no migration.
+    """
+
+    TEXTS = "texts"
+    BEFRIENDING = "befriending_introductions"
+    LIFE_EVENTS = "sharing_life_events"
+    AFTER_REFERRAL = "contact_after_referral"
+
+
+class ConsentHow(enum.StrEnum):
+    """How a consent was given or withdrawn."""
+
+    FORM = "form"
+    PHONE = "phone call"
+    IN_PERSON = "in person"
+    PAPER = "paper"
+    TEXT = "text"
+    REFERRAL = "referral"
+    MIGRATED = "recorded before consent history"

@@ -26,6 +26,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Alert
 from app.models import AlertKind
+from app.models import ConsentPurpose
 from app.models import Message
 from app.models import MessageDirection
 from app.models import MessageStatus
@@ -42,6 +43,7 @@ from app.optimizer.matching import propose_pairings as match_pairings
 from app.optimizer.matching.scoring import join_words
 from app.optimizer.roads import TravelTimes
 from app.services import clock
+from app.services import consent
 from app.services.audit import record_change
 from app.services.befriending_mapping import befriender_profile
 from app.services.befriending_mapping import befriender_rows
@@ -210,7 +212,12 @@ def _match(
     day: dt.date,
     held: Sequence[tuple[int, int]],
 ) -> MatchResult:
-    """Run the matching library on rows; ``held`` pairings keep their places."""
+    """Run the matching library on rows; ``held`` pairings keep their places.
+
+    Only people who agreed to be introduced are matched (issue 14).
+    """
+    residents = [r for r in residents if consent.allows(r, ConsentPurpose.BEFRIENDING)]
+    volunteers = [v for v in volunteers if consent.allows(v, ConsentPurpose.BEFRIENDING)]
     load = load_by_volunteer(held)
     try:
         r_profiles = [resident_profile(r, day=day) for r in residents]
@@ -253,6 +260,10 @@ def waiting_list(*, day: dt.date) -> list[WaitingEntry]:
     for w in result.waiting:
         rid = int(w.resident_id)
         entries[rid] = WaitingEntry(rid, names[rid], w.code.value, w.reason, w.best_score)
+    for r in residents:
+        refused = consent.why_not(r, ConsentPurpose.BEFRIENDING)
+        if refused is not None:
+            entries[r.id] = WaitingEntry(r.id, r.full_name, "no_consent", refused, None)
     return [entries[r.id] for r in residents if r.id in entries]
 
 
@@ -394,6 +405,12 @@ def accept_proposal(pairing_id: int, *, actor_id: int | None, now: dt.datetime) 
     if not volunteer.active or not volunteer.is_befriender:
         msg = f"{volunteer.full_name} is no longer an active befriender."
         raise Conflict(msg)
+    for person in (resident, volunteer):
+        # An introduction shares each one's first name and phone with the other (issue 14).
+        refused = consent.why_not(person, ConsentPurpose.BEFRIENDING)
+        if refused is not None:
+            msg = f"{refused} Record their agreement on their page before introducing them."
+            raise Conflict(msg)
     already = db.session.scalar(
         sa.select(Pairing.id).where(
             Pairing.resident_id == resident.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import BlockedPair
+from app.models import ConsentPurpose
 from app.models import Gender
 from app.models import Pairing
 from app.models import PairingStatus
@@ -27,6 +28,7 @@ from app.optimizer.matching import BefrienderProfile
 from app.optimizer.matching import ResidentProfile
 from app.optimizer.matching import WeeklyWindow
 from app.optimizer.types import LatLon
+from app.services import consent
 
 # Lower bound of each band in AGE_BANDS order ("18-24" → 18, …, "85+" → 85).
 _BAND_STARTS: tuple[int, ...] = tuple(int(band.rstrip("+").split("-")[0]) for band in AGE_BANDS)
@@ -85,6 +87,7 @@ def resident_profile(resident: Resident, *, day: dt.date) -> ResidentProfile:
     needs = bool(resident.needs_language and resident.needs_language.strip())
     if needs and resident.needs_language is not None:
         languages = [resident.needs_language]
+    shares = consent.allows(resident, ConsentPurpose.LIFE_EVENTS)  # issue 14: the one rule
     return ResidentProfile(
         resident.id,
         location=_location(resident.lat, resident.lon),
@@ -94,8 +97,8 @@ def resident_profile(resident: Resident, *, day: dt.date) -> ResidentProfile:
         gender_preference=_gender(resident.befriender_gender),
         age_band=age_band(resident.date_of_birth, day),
         # Consent first (issue #5): life events are matched on only when the resident agreed.
-        life_events=list(resident.life_events or []) if resident.share_life_events else [],
-        share_life_events=bool(resident.share_life_events),
+        life_events=list(resident.life_events or []) if shares else [],
+        share_life_events=shares,
     )
 
 

@@ -27,6 +27,8 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Activity
 from app.models import AlertKind
+from app.models import ConsentHow
+from app.models import ConsentPurpose
 from app.models import Conversation
 from app.models import LiftLeg
 from app.models import LiftRequest
@@ -40,6 +42,7 @@ from app.models import Volunteer
 from app.models.base import now_utc
 from app.services import befriending
 from app.services import clock
+from app.services import consent
 from app.services import sms_templates as words
 from app.services.input_rules import clean_inbound_text
 from app.services.lifts import ARRIVE_BEFORE_START
@@ -287,7 +290,14 @@ def _respond(
     if person is not None and (
         word in OPT_IN_WORDS or (word == "yes" and person.opted_out_at is not None)
     ):
-        person.opted_out_at = None
+        consent.record_consent(
+            person,
+            ConsentPurpose.TEXTS,
+            given=True,
+            how=ConsentHow.TEXT,
+            note=word.upper(),
+            now=now,
+        )
         # The opt-out's cause went: its alert closes itself (issue 13).
         resolve_alerts(
             AlertKind.OPTED_OUT,
@@ -365,8 +375,9 @@ def _misunderstood(
 def _opt_out(person: Person | None, word: str, now: dt.datetime) -> None:
     if person is None:
         return
-    if person.opted_out_at is None:
-        person.opted_out_at = now
+    consent.record_consent(
+        person, ConsentPurpose.TEXTS, given=False, how=ConsentHow.TEXT, note=word.upper(), now=now
+    )
     detail = f"{person.full_name} texted {word.upper()}, so they now get no texts at all."
     if isinstance(person, Resident):
         lifts = _upcoming_lifts(person, now)

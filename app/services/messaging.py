@@ -24,6 +24,8 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Alert
 from app.models import AlertKind
+from app.models import ConsentHow
+from app.models import ConsentPurpose
 from app.models import Message
 from app.models import MessageDirection
 from app.models import MessageStatus
@@ -34,6 +36,7 @@ from app.models.messaging import subject_key
 from app.queue import QueueUnavailable
 from app.queue import enqueue
 from app.services import clock
+from app.services import consent
 from app.services.audit import record_event
 from app.services.personal_data import is_erased
 from app.services.phones import is_mobile
@@ -110,10 +113,9 @@ def why_not_text(person: Person | None, phone: str | None) -> str | None:
             return "Their personal data was erased; they are never texted again."
         if not person.active:
             return "They are archived (no longer on the bureau's books)."
-        if person.opted_out_at is not None:
-            return "They have opted out of texts."
-        if not person.sms_consent:
-            return "They have not agreed to texts."
+        refused = consent.why_not(person, ConsentPurpose.TEXTS)  # STOP, or never agreed
+        if refused is not None:
+            return refused
     if not phone:
         return "There is no phone number to text."
     try:
@@ -505,7 +507,15 @@ def _failed(message: Message, exc: SmsSendError, now: dt.datetime) -> MessageSta
 def _text_failed(message: Message, reason: str, code: str | None, now: dt.datetime) -> None:
     person = message.resident or message.volunteer
     if code == str(UNSUBSCRIBED) and person is not None and person.opted_out_at is None:
-        person.opted_out_at = now
+        # The network says they texted STOP to us (maybe before we saw it): withdrawn by text.
+        consent.record_consent(
+            person,
+            ConsentPurpose.TEXTS,
+            given=False,
+            how=ConsentHow.TEXT,
+            note="the phone network reported they had texted STOP",
+            now=now,
+        )
     who = person.full_name if person is not None else message.phone
     add_alert(
         AlertKind.TEXT_FAILED,

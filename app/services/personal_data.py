@@ -507,6 +507,24 @@ REGISTRY: tuple[TableRule, ...] = (
         },
     ),
     TableRule(
+        table="consent_records",
+        what="Each consent you gave or withdrew: purpose, when, how and who took it.",
+        links=_BY_EITHER,
+        columns={
+            **_cols(
+                "id",
+                "resident_id",
+                "volunteer_id",
+                "purpose",
+                "given",
+                "at",
+                "how",
+                "staff_user_id",
+            ),
+            "note": Col(Erase.BLANK, BOTH, sweep=True),
+        },
+    ),
+    TableRule(
         table="messages",
         activity=("created_at",),
         what="Every text to and from you: number, words, status.",
