@@ -142,11 +142,16 @@ class StopTimes(Protocol):
     def lift_id(self) -> int | None: ...
     @property
     def departure_s(self) -> int: ...
+    @property
+    def arrival_s(self) -> int: ...
 
 
 AnyStop = TypeVar("AnyStop", bound=StopTimes)
 
 
+# A car more than this from its next stop's arrival is not on its way there yet: it waits where
+# it is (issue 13: a driver taken ill at 4:35pm kept a pickup due at 5:35pm).
+HEADING_S = 30 * 60
 # A lift on a published route that is not to be visited any more: a no-show, a cancellation, or
 # one taken off the route (back to needing a driver, or left out by a re-plan).
 GONE_STATUSES = frozenset(
@@ -200,7 +205,12 @@ def settled_stops(
             (st.kind == StopKind.PICKUP and st.lift_id in collected)
             or (st.kind == StopKind.DROPOFF and st.lift_id in delivered)
         )
-        on_the_way = k > 0 and kept[k - 1].departure_s <= now_s and kept[k - 1].kind != StopKind.END
+        on_the_way = (
+            k > 0
+            and kept[k - 1].departure_s <= now_s
+            and kept[k - 1].kind != StopKind.END
+            and st.arrival_s - now_s <= HEADING_S
+        )
         if by_outcome or on_the_way or (k == 0 and st.departure_s <= now_s):
             last = k
     if last < 0 or (last == 0 and kept[0].departure_s > now_s):
@@ -227,10 +237,11 @@ def under_way_from_stops(
     Every stop before a settled one is settled. Stops of ``gone`` lifts (cancelled, no-show,
     declined) are skipped unless already settled by an outcome.
 
-    Returns ``None`` when the driver has not left home yet (plan them as any driver, from
-    ``Problem.now_s``). Else the car is at the last settled stop, free when it ends (or now),
-    with the riders picked up and not dropped off on board and the published driving of the
-    settled legs counted.
+    A stop due more than ``HEADING_S`` from now is not yet headed for: the car waits at the
+    stop before it. Returns ``None`` when the driver has not left home yet (plan them as any
+    driver, from ``Problem.now_s``). Else the car is at the last settled stop, free when it
+    ends (or now), with the riders picked up and not dropped off on board and the published
+    driving of the settled legs counted.
     """
     settled = settled_stops(stops, now_s, collected=collected, delivered=delivered, gone=gone)
     if not settled:

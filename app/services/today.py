@@ -41,6 +41,8 @@ from app.services.publishing import decline_route
 from app.services.publishing import lift_stops
 
 METRES_PER_MILE = 1609.344
+# A lift still on its published route with no outcome yet.
+ON_THE_ROTA = (LiftStatus.PLANNED, LiftStatus.CONFIRMED)
 # What a coordinator records for a lift on the day (a cancellation on the day is late).
 DAY_OUTCOMES = {
     LiftStatus.COMPLETED.value: "Done",
@@ -150,7 +152,11 @@ def where_now(stops: Sequence[StopNow], now_s: int, *, off: bool) -> str:
         return f"On the way to {current.words} (due {clock.time_of_day(s.arrival_s)})"
     if now_s < s.departure_s:
         return f"Now: {current.words}"
-    return f"Done early: {current.words}"
+    upcoming = [st for st in stops if st.state == "to come"]
+    if upcoming:
+        due = clock.time_of_day(upcoming[0].stop.arrival_s)
+        return f"Waiting until {due} (last: {current.words})"
+    return f"Done: {current.words}"
 
 
 def _driver_now(
@@ -176,9 +182,11 @@ def _driver_now(
         else:
             state = "to come"
         states.append(StopNow(stop, state))
-        if state == "done" and stop.kind == "pickup":
+        # A rider is aboard from their pickup until the car reaches their drop-off.
+        reached = state == "done" or (state == "now" and stop.arrival_s <= now_s)
+        if reached and stop.kind == "pickup":
             on_board.append(stop.resident_name)
-        elif state == "done" and stop.kind == "dropoff" and stop.resident_name in on_board:
+        elif reached and stop.kind == "dropoff" and stop.resident_name in on_board:
             on_board.remove(stop.resident_name)
     return DriverNow(
         route=route,
@@ -224,15 +232,14 @@ def today_view(now: dt.datetime | None = None) -> TodayView:
     drivers = tuple(_driver_now(r, status, now_s, claims.get(r.volunteer_id)) for r in routes)
     to_record: list[LiftToRecord] = []
     for route in routes:
-        if route.response == DriverResponse.DECLINED.value:
-            continue
+        # A driver taken off still drove what they drove: those lifts are theirs to record.
         dropoffs = {s.lift_id: s for s in route.stops if s.kind == "dropoff"}
         for stop in route.stops:
             lift_id = stop.lift_id
             if stop.kind != "pickup" or lift_id is None or lift_id not in dropoffs:
                 continue
-            if status.get(lift_id) not in plans.OPEN_STATUSES:
-                continue
+            if status.get(lift_id) not in ON_THE_ROTA:
+                continue  # recorded, or taken off this route (back to needing a driver)
             drop = dropoffs[lift_id]
             to_record.append(
                 LiftToRecord(

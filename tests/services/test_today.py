@@ -152,7 +152,19 @@ def test_a_driver_ill_at_nine_keeps_only_the_stop_under_way(day: Day, sms: FakeS
     assert plan is not None and plans.freshness(plan).stale
     view = today.today_view(at("9:01"))
     assert driver(view, "Dev").where_now.startswith("Off")
-    assert all(r.driver_id != day.dev.id for r in view.to_record)
+    # Joan's lift, which Dev still drives, is his to record; nothing taken off him is.
+    assert [r.lift_id for r in view.to_record if r.driver_id == day.dev.id] == [joan_out]
+
+
+def test_a_driver_ill_between_stops_keeps_nothing_still_an_hour_away(day: Day) -> None:
+    """At 10:30 Dev has dropped everyone at choir and waits until 12:05: taken ill, both lifts
+    home go to someone else (a stop more than half an hour off is not yet under way)."""
+    _joan_out, joan_back = day.ids("Joan")
+    _amir_out, amir_back = day.ids("Amir")
+    dev = driver(today.today_view(at("10:30")), "Dev")
+    assert dev.where_now.startswith("Waiting until 12:05pm (last: drop off Amir")
+    taken = today.take_driver_off(day.route_of("Dev").id, reason="car broke down", now=at("10:30"))
+    assert sorted(taken) == sorted([joan_back, amir_back])
 
 
 def test_taking_off_refuses_without_a_reason_or_a_route_of_today(day: Day) -> None:
