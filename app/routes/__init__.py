@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routes import people
     from app.routes import personal_data
     from app.routes import places
+    from app.routes import referrals
     from app.routes import rota
     from app.routes import sms
     from app.routes import today
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         people,
         personal_data,
         places,
+        referrals,
         rota,
         sms,
         today,

@@ -479,6 +479,7 @@ def load_demo(*, seed: int = 2026, start: dt.date) -> dict[str, int]:
         "residents": 0,
         "recurring lifts": 0,
         "lift requests": 0,
+        "referrals": 0,
     }
     for s in SERVICES:
         _, new = _get_or_add(
@@ -643,7 +644,109 @@ def load_demo(*, seed: int = 2026, start: dt.date) -> dict[str, int]:
     after = db.session.scalar(sa.select(sa.func.count()).select_from(LiftRequest)) or 0
     added["lift requests"] = int(after) - int(before)
     db.session.commit()
+    added["referrals"] = _demo_referrals(random.Random(seed + 16), residents, start)
     return added
+
+
+_DEMO_REASONS = (
+    "Since her husband died she has stopped going out; her daughter is worried.",
+    "Recently discharged after a fall and lives alone on the fourth floor.",
+    "Retired in the summer and says the days are very long now.",
+    "Moved to the borough to be near family but knows nobody locally.",
+    "Caring full time for his wife and has not had a day out in months.",
+    "Lost his job and his marriage this year; GP thinks he is isolating.",
+)
+_DEMO_SOURCES = (
+    "gp",
+    "social_prescriber",
+    "adult_social_care",
+    "voluntary_partner",
+    "housing",
+    "family",
+    "self",
+    "other",
+)
+
+
+def _demo_referrals(rng: random.Random, residents: list[Resident], start: dt.date) -> int:
+    """About 60 referrals across sources and life events, some screened, some overdue, one
+    urgent (issue 16). Each has a fixed form key, so loading again adds nothing."""
+    from app.models import ReferralChannel
+    from app.services import outreach
+    from app.services.referrals import LIFE_EVENTS as EVENT_KEYS
+    from app.services.referrals import ReferralInput
+    from app.services.referrals import submit_referral
+    from app.services.risk import refresh_tier
+    from app.services.screening import record_screen
+
+    created = 0
+    base = dt.datetime.combine(start, dt.time(10), tzinfo=dt.UTC)
+    keys = list(EVENT_KEYS)
+    for i in range(60):
+        source = _DEMO_SOURCES[i % len(_DEMO_SOURCES)]
+        # A few are about residents the bureau already knows (same phone): staff confirm them.
+        known = residents[100 + i] if i % 10 == 3 else None
+        when = base - dt.timedelta(
+            days=0 if i == 0 else rng.randint(0, 25), hours=rng.randint(0, 5)
+        )
+        events = {
+            k: (when.date() - dt.timedelta(days=rng.randint(10, 300))).isoformat()[:7]
+            for k in rng.sample(keys, rng.choice([0, 1, 1, 2]))
+        }
+        result = submit_referral(
+            ReferralInput(
+                source=source,
+                referrer_name="" if source == "self" else f"Referrer {i}",
+                referrer_org={"gp": "Abbey Medical Centre", "housing": "LBBD Housing"}.get(
+                    source, ""
+                ),
+                referrer_contact="" if source == "self" else "020 8227 3000",
+                referrer_confirms_agreed=source != "self",
+                first_name=known.first_name if known else rng.choice(FIRST_F + FIRST_M),
+                last_name=known.last_name if known else rng.choice(LAST),
+                phone=known.phone or "" if known else f"+447700900{700 + i:03d}",
+                postcode=known.postcode or "" if known else "",
+                address=known.address or "" if known else "",
+                date_of_birth=dt.date(rng.randint(1940, 1981), rng.randint(1, 12), 1).isoformat(),
+                reason=_DEMO_REASONS[i % len(_DEMO_REASONS)],
+                life_events=events,
+                lives_alone=rng.random() < 0.5,
+                housebound=rng.random() < 0.2,
+                no_transport=rng.random() < 0.4,
+                no_internet=rng.random() < 0.3,
+                consent=True,
+                contact_ways=["phone"],
+                best_times="Weekday mornings",
+                at_risk_now=i == 0,
+            ),
+            channel=ReferralChannel.STAFF if i % 2 else ReferralChannel.PUBLIC,
+            form_key=f"demo-referral-{i}",
+            now=when,
+        )
+        if not result.created:
+            continue
+        created += 1
+        referral = result.referral
+        if i % 3 == 1:
+            record_screen(
+                referral,
+                {k: rng.randint(1, 3) for k in ("companionship", "left_out", "isolated")},
+                rng.randint(1, 5),
+                method="phone",
+                actor_id=None,
+                now=when + dt.timedelta(hours=2),
+            )
+            refresh_tier(referral, now=when)
+            db.session.commit()
+        if i % 5 == 2:
+            outreach.log_attempt(
+                referral.id, "no_answer", actor_id=None, now=when + dt.timedelta(hours=3)
+            )
+        if i % 7 == 4:
+            outreach.log_attempt(
+                referral.id, "reached", actor_id=None, now=when + dt.timedelta(hours=4)
+            )
+    return created
 
 
 def _has_lift(resident_id: int, day: dt.date) -> bool:

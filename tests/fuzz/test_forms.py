@@ -36,9 +36,12 @@ from app.extensions import db
 from app.models import AvailabilityException
 from app.models import Pairing
 from app.models import PairingStatus
+from app.models import ReferralChannel
 from app.models import Service
 from app.services.auth import clear_sign_in_throttle
 from app.services.auth import create_user
+from app.services.referrals import ReferralInput
+from app.services.referrals import submit_referral
 from tests.conftest import PASSWORD
 from tests.conftest import TEST_DATABASE_URL
 from tests.conftest import make_test_app
@@ -116,6 +119,13 @@ FORMS = [
     Form("admin.training", "/admin/training/resident/{resident}", "/people/residents/{resident}"),
     Form("admin.training", "/admin/training/volunteer/{volunteer}",
          "/people/volunteers/{volunteer}"),
+    Form("referrals.refer_submit", "/refer", "/refer", True),
+    Form("referrals.new", "/referrals/new", "/referrals/new"),
+    Form("referrals.match", "/referrals/{referral}/match", "/referrals/{referral}"),
+    Form("referrals.screen", "/referrals/{referral}/screen", "/referrals/{referral}"),
+    Form("referrals.contact", "/referrals/{referral}/contact", "/referrals/{referral}"),
+    Form("referrals.connector", "/referrals/{referral}/connector", "/referrals/{referral}"),
+    Form("referrals.status", "/referrals/{referral}/status", "/referrals/{referral}"),
 ]  # fmt: skip
 
 
@@ -189,7 +199,21 @@ def _seed() -> dict[str, int | str]:
     )
     db.session.add_all([exception, service, pairing, active])
     db.session.commit()
+    referral = submit_referral(
+        ReferralInput(
+            source="gp",
+            referrer_name="Dr Okafor",
+            referrer_confirms_agreed=True,
+            first_name="Samuel",
+            last_name="Mensah",
+            phone="07700 900123",
+            consent=True,
+            contact_ways=["phone"],
+        ),
+        channel=ReferralChannel.STAFF,
+    ).referral
     return {
+        "referral": referral.id,
         "resident": resident.id, "volunteer": volunteer.id, "venue": venue.id,
         "activity": activity.id, "lift": lift.id, "plan": plan.id, "exception": exception.id,
         "service": service.id, "pairing": pairing.id, "active": active.id,
