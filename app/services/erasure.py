@@ -33,6 +33,7 @@ from app.services.personal_data import Erase
 from app.services.personal_data import Kind
 from app.services.personal_data import TableRule
 from app.services.personal_data import age_band
+from app.services.personal_data import erased_ids
 from app.services.personal_data import first_name_of
 from app.services.personal_data import identifiers
 from app.services.personal_data import linked_ids
@@ -40,6 +41,7 @@ from app.services.personal_data import person_row
 from app.services.personal_data import rules_for
 from app.services.personal_data import table
 from app.services.personal_data import tombstone
+from app.services.personal_data import update_rows
 from app.services.subject_access import get_person
 
 ERASED = "[erased]"
@@ -90,29 +92,64 @@ def erase_person(
     if confirm is not None and confirm.strip().upper() != reference(kind, person_id):
         msg = f"Type {reference(kind, person_id)} to confirm the erasure."
         raise InvalidInput(msg, field="confirm")
+    return erase_people(
+        kind, [person_id], reason=reason, actor_id=actor_id, source=source, now=now
+    )[0]
+
+
+def erase_people(
+    kind: Kind,
+    person_ids: Sequence[int],
+    *,
+    reason: str,
+    actor_id: int | None,
+    source: str,
+    now: dt.datetime,
+) -> list[ErasureResult]:
+    """Erase several people of one kind in one transaction (the retention run's batches).
+
+    The caller has checked the reason; people already erased are skipped. On any error
+    nothing is changed.
+    """
+    erased = set(db.session.scalars(erased_ids(kind).where(Erasure.person_id.in_(person_ids))))
+    ids = [pid for pid in dict.fromkeys(person_ids) if pid not in erased]
+    if not ids:
+        return [ErasureResult(kind, pid, _stone_id(kind, pid), already=True) for pid in person_ids]
+    subjects = {pid: person_row(kind, pid) or {} for pid in ids}
     try:
-        changed = _anonymise(kind, person_id, subject, now)
-        erasure = Erasure(
-            kind=kind.value,
-            person_id=person_id,
-            erased_at=now,
-            erased_by_id=actor_id,
-            source=source,
-            reason=reason,
-        )
-        db.session.add(erasure)
-        record_event(
-            "erase",
-            (BY_TABLE[PEOPLE_TABLES[kind]].audit_entity, person_id),
-            staff_id=actor_id,
-            now=now,
-        )
+        changed = _anonymise(kind, subjects, now)
+        stones = [
+            Erasure(
+                kind=kind.value,
+                person_id=pid,
+                erased_at=now,
+                erased_by_id=actor_id,
+                source=source,
+                reason=reason,
+            )
+            for pid in ids
+        ]
+        db.session.add_all(stones)
+        entity = BY_TABLE[PEOPLE_TABLES[kind]].audit_entity
+        for pid in ids:
+            record_event("erase", (entity, pid), staff_id=actor_id, now=now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     db.session.expire_all()
-    return ErasureResult(kind, person_id, erasure.id, already=False, changed=changed)
+    new = {stone.person_id: stone.id for stone in stones}
+    return [
+        ErasureResult(kind, pid, new[pid], already=False, changed=changed)
+        if pid in new
+        else ErasureResult(kind, pid, _stone_id(kind, pid), already=True)
+        for pid in person_ids
+    ]
+
+
+def _stone_id(kind: Kind, person_id: int) -> int:
+    stone = tombstone(kind, person_id)
+    return stone.id if stone is not None else 0
 
 
 def _check_reason(reason: str, subject: Mapping[str, Any]) -> str:
@@ -131,24 +168,27 @@ def _check_reason(reason: str, subject: Mapping[str, Any]) -> str:
 
 
 def _anonymise(
-    kind: Kind, person_id: int, subject: Mapping[str, Any], now: dt.datetime
+    kind: Kind, subjects: Mapping[int, Mapping[str, Any]], now: dt.datetime
 ) -> dict[str, int]:
-    """Apply the registry's treatments to every row about the person, then sweep free text."""
-    strings = identifiers(subject) + _earlier_identifiers(kind, person_id)
-    phone = subject.get("phone")
+    """Apply the registry's treatments to every row about the people, then sweep free text."""
+    ids = list(subjects)
+    strings = [s for row in subjects.values() for s in identifiers(row)]
+    strings += _earlier_identifiers(kind, ids)
+    phones = [str(row["phone"]) for row in subjects.values() if row.get("phone")]
     # Which rows are theirs is decided before anything changes (the phone link needs the phone).
     targets = [
-        (rule, list(db.session.scalars(linked_ids(rule, kind, person_id, phone))))
+        (rule, list(db.session.scalars(linked_ids(rule, kind, ids, phones))))
         for rule in rules_for(kind)
     ]
     changed: dict[str, int] = {}
-    for rule, ids in targets:
-        if not ids:
+    for rule, row_ids in targets:
+        if not row_ids:
             continue
         t = table(rule.table)
         if rule.delete_on_erase:
-            db.session.execute(sa.delete(t).where(t.c.id.in_(ids)))
-            changed[rule.table] = len(ids)
+            for chunk in _chunks(row_ids):
+                db.session.execute(sa.delete(t).where(t.c.id.in_(chunk)))
+            changed[rule.table] = len(row_ids)
             continue
         treat = {
             n: c.erase
@@ -156,18 +196,25 @@ def _anonymise(
             if c.erase != Erase.KEEP and kind in c.owners
         }
         if treat:
-            changed[rule.table] = _treat_rows(rule, ids, treat, kind, person_id, now)
+            changed[rule.table] = _treat_rows(rule, row_ids, treat, kind, now)
     # Off the books: no lists, no befriending, no texts, no simulator (state, not data).
     people = table(PEOPLE_TABLES[kind])
     stop = {"active": False, "sms_consent": False, "simulator_training": False}
     if kind == Kind.RESIDENT:
         stop["wants_befriender"] = False
-    db.session.execute(sa.update(people).where(people.c.id == person_id).values(**stop))
+    for chunk in _chunks(ids):
+        db.session.execute(sa.update(people).where(people.c.id.in_(chunk)).values(**stop))
     for name, count in _sweep(strings).items():
         changed[name] = changed.get(name, 0) + count
-    for name, count in _sweep_mentions(kind, person_id, phone, first_name_of(subject)).items():
-        changed[name] = changed.get(name, 0) + count
+    for pid, row in subjects.items():
+        found = _sweep_mentions(kind, pid, row.get("phone"), first_name_of(row))
+        for name, count in found.items():
+            changed[name] = changed.get(name, 0) + count
     return changed
+
+
+def _chunks(ids: Sequence[int], size: int = 900) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def _treat_rows(
@@ -175,14 +222,19 @@ def _treat_rows(
     ids: Sequence[int],
     treat: Mapping[str, Erase],
     kind: Kind,
-    person_id: int,
     now: dt.datetime,
 ) -> int:
     t = table(rule.table)
     names = [n for n in treat if n in t.c]
-    rows = db.session.execute(sa.select(t.c.id, *(t.c[n] for n in names)).where(t.c.id.in_(ids)))
+    rows = [
+        row
+        for chunk in _chunks(ids)
+        for row in db.session.execute(
+            sa.select(t.c.id, *(t.c[n] for n in names)).where(t.c.id.in_(chunk))
+        ).mappings()
+    ]
     updates = []
-    for row in rows.mappings():
+    for row in rows:
         values: dict[str, Any] = {}
         for name in names:
             how, value, column = treat[name], row[name], t.c[name]
@@ -191,7 +243,10 @@ def _treat_rows(
             elif how == Erase.NAME:
                 values[name] = "Erased" if name == "first_name" else kind.value
             elif how == Erase.PLACEHOLDER:
-                values[name] = f"erased-{reference(kind, person_id)}"
+                # Unique per row: the person's reference on their own row, else the row's id.
+                row_id = int(row["id"])
+                own = rule.subject_table
+                values[name] = f"erased-{reference(kind, row_id) if own else row_id}"
             elif how == Erase.COARSEN:
                 values[name] = None if value is None else round(float(value), 2)
             elif how == Erase.AGE_BAND:
@@ -201,9 +256,8 @@ def _treat_rows(
             elif how == Erase.REDACT_VALUES:
                 values[name] = {k: [ERASED, ERASED] for k in (value or {})}
         if values:
-            updates.append({"_id": row["id"], **values})
-    for values in updates:
-        db.session.execute(sa.update(t).where(t.c.id == values.pop("_id")).values(**values))
+            updates.append((int(row["id"]), values))
+    update_rows(t, updates)
     return len(updates)
 
 
@@ -217,20 +271,21 @@ def _blank(value: Any, column: sa.Column[Any]) -> Any:
     return ""
 
 
-def _earlier_identifiers(kind: Kind, person_id: int) -> list[str]:
-    """Old names, numbers and addresses from the person's audit rows (before they are redacted)."""
+def _earlier_identifiers(kind: Kind, person_ids: Sequence[int]) -> list[str]:
+    """Old names, numbers and addresses from the people's audit rows (before they are redacted)."""
     entity = BY_TABLE[PEOPLE_TABLES[kind]].audit_entity
-    rows = db.session.scalars(
-        sa.select(AuditLog.changes).where(
-            AuditLog.entity_type == entity, AuditLog.entity_id == person_id
-        )
-    )
     found: set[str] = set()
-    for changes in rows:
-        for name in _IDENTIFYING_FIELDS:
-            for value in (changes or {}).get(name) or ():
-                if isinstance(value, str) and len(value.strip()) >= 4 and value != ERASED:
-                    found.add(value)
+    for chunk in _chunks(person_ids):
+        rows = db.session.scalars(
+            sa.select(AuditLog.changes).where(
+                AuditLog.entity_type == entity, AuditLog.entity_id.in_(chunk)
+            )
+        )
+        for changes in rows:
+            for name in _IDENTIFYING_FIELDS:
+                for value in (changes or {}).get(name) or ():
+                    if isinstance(value, str) and len(value.strip()) >= 4 and value != ERASED:
+                        found.add(value)
     return sorted(found, key=len, reverse=True)
 
 
@@ -242,20 +297,32 @@ def _sweep(strings: Sequence[str]) -> dict[str, int]:
         "|".join(re.escape(s) for s in sorted(set(strings), key=len, reverse=True)), re.IGNORECASE
     )
     changed: dict[str, int] = {}
+    sqlite = db.engine.dialect.name == "sqlite"
     for rule in REGISTRY:
         t = table(rule.table)
         for name, col in rule.columns.items():
             if not col.sweep:
                 continue
             text = sa.cast(t.c[name], sa.Text)
-            likes = [text.ilike(f"%{_escape(s)}%", escape="\\") for s in strings]
+            likes = [_contains(text, s, sqlite=sqlite) for s in strings]
             rows = db.session.execute(sa.select(t.c.id, t.c[name]).where(sa.or_(*likes))).all()
+            updates = []
             for row_id, value in rows:
                 cleaned = _replace(value, pattern)
                 if cleaned != value:
-                    db.session.execute(sa.update(t).where(t.c.id == row_id).values({name: cleaned}))
-                    changed[rule.table] = changed.get(rule.table, 0) + 1
+                    updates.append((int(row_id), {name: cleaned}))
+            update_rows(t, updates)
+            if updates:
+                changed[rule.table] = changed.get(rule.table, 0) + len(updates)
     return changed
+
+
+def _contains(text: sa.ColumnElement[Any], needle: str, *, sqlite: bool) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains"; SQLite's LIKE already ignores ASCII case, and is faster."""
+    pattern = f"%{_escape(needle)}%"
+    if sqlite:
+        return text.like(pattern, escape="\\")
+    return text.ilike(pattern, escape="\\")
 
 
 def _sweep_mentions(kind: Kind, person_id: int, phone: Any, first_name: str) -> dict[str, int]:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -667,13 +669,14 @@ def table(name: str) -> sa.Table:
 def linked_ids(
     rule: TableRule,
     kind: Kind,
-    person_id: int,
-    phone: str | None,
+    person_id: int | Sequence[int],
+    phone: str | None | Sequence[str],
     *,
     pick: str = "id",
     mentions: bool = False,
 ) -> sa.Select[Any]:
-    """A SELECT of ``pick`` (the id) of ``rule.table``'s rows linked to one person.
+    """A SELECT of ``pick`` (the id) of ``rule.table``'s rows linked to one person (or several:
+    ``person_id`` and ``phone`` may be lists, for the retention run's batches).
 
     ``mentions`` follows :attr:`TableRule.mentions` instead of :attr:`TableRule.links`: rows
     about someone else that call this person by first name (a resident's text naming her
@@ -693,8 +696,10 @@ def linked_ids(
                     )
                 )
         elif link.phone is not None:
-            if phone:
+            if isinstance(phone, str):
                 conditions.append(t.c[link.phone] == phone)
+            elif phone:
+                conditions.append(t.c[link.phone].in_(list(phone)))
         elif link.via is not None:
             assert link.column is not None
             parent = BY_TABLE[link.via]
@@ -706,7 +711,10 @@ def linked_ids(
             conditions.append(condition)
         else:
             assert link.column is not None
-            conditions.append(t.c[link.column] == person_id)
+            if isinstance(person_id, int):
+                conditions.append(t.c[link.column] == person_id)
+            else:
+                conditions.append(t.c[link.column].in_(list(person_id)))
     if not conditions:
         return sa.select(t.c[pick]).where(sa.false())
     return sa.select(t.c[pick]).where(sa.or_(*conditions))
@@ -798,3 +806,15 @@ def tombstone(kind: Kind, person_id: int) -> Erasure | None:
     return db.session.scalar(
         sa.select(Erasure).where(Erasure.kind == kind.value, Erasure.person_id == person_id)
     )
+
+
+def update_rows(t: sa.Table, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Write per-row new values as few UPDATEs: rows getting the same values go together."""
+    groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    for row_id, values in updates:
+        key = json.dumps(values, sort_keys=True, default=str)
+        groups.setdefault(key, (values, []))[1].append(row_id)
+    for values, ids in groups.values():
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            db.session.execute(sa.update(t).where(t.c.id.in_(chunk)).values(**values))

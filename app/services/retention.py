@@ -28,14 +28,17 @@ from app.models import AuditLog
 from app.models import Message
 from app.models.base import now_utc
 from app.services.erasure import ERASED
-from app.services.erasure import erase_person
+from app.services.erasure import erase_people
 from app.services.personal_data import PEOPLE_TABLES
 from app.services.personal_data import REGISTRY
 from app.services.personal_data import Kind
 from app.services.personal_data import erased_ids
 from app.services.personal_data import table
+from app.services.personal_data import update_rows
 
 RETENTION_REASON = "Retention schedule: no activity for {years} years."
+# People erased per transaction: one sweep of other people's free text serves the batch.
+BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +98,14 @@ def run_retention(
     report = RetentionReport(dry_run, people, texts, audit_rows)
     if dry_run:
         return report
-    reason = RETENTION_REASON.format(years=settings.inactive_years)
-    for kind, ids in people.items():
-        for person_id in ids:
-            erase_person(kind, person_id, reason=reason, actor_id=None, source="retention", now=now)
+    # Old words and values first: the people's erasure then has less free text to sweep.
     _blank_texts(texts)
     _redact_audit(audit_rows)
     db.session.commit()
+    reason = RETENTION_REASON.format(years=settings.inactive_years)
+    for kind, ids in people.items():
+        for batch in _chunks(ids, BATCH):
+            erase_people(kind, batch, reason=reason, actor_id=None, source="retention", now=now)
     return report
 
 
@@ -151,15 +155,14 @@ def _blank_texts(ids: list[int]) -> None:
 
 
 def _redact_audit(ids: list[int]) -> None:
+    updates = []
     for chunk in _chunks(ids, 900):
         rows = db.session.execute(
             sa.select(AuditLog.id, AuditLog.changes).where(AuditLog.id.in_(chunk))
         )
         for row_id, changes in rows.all():
-            redacted = {key: [ERASED, ERASED] for key in (changes or {})}
-            db.session.execute(
-                sa.update(AuditLog).where(AuditLog.id == row_id).values(changes=redacted)
-            )
+            updates.append((int(row_id), {"changes": {k: [ERASED, ERASED] for k in changes or {}}}))
+    update_rows(table("audit_log"), updates)
 
 
 def _holds_values(changes: object) -> bool:
