@@ -542,6 +542,7 @@ _METAHEURISTICS = frozenset(
 
 
 _CONSTRUCTIONS = frozenset({"insertion", "ortools"})
+_LOCAL_SEARCH = frozenset({"relocate", "exchange", "two_opt_star"})
 _ENGINES = frozenset({"search", "ortools"})
 
 
@@ -594,7 +595,14 @@ class SearchParams:
         Insertions the constant-time bounds cannot decide that are timed exactly, per route
         and request (the cheapest first).
     relocate_passes
-        Passes of the pair-relocate local search over the best solution at the end (0: none).
+        Rounds of the local search over the best solution at the end (0: none).
+    local_search
+        The local-search operators, in the order they run: ``"relocate"`` (a request, pickup
+        and drop-off together, to its best place elsewhere), ``"exchange"`` (two requests of
+        different routes swapped) and ``"two_opt_star"`` (the tails of two routes swapped
+        where nobody is aboard).
+    neighbours
+        Nearest requests tried by the exchange operator.
     polish_share
         Share of the time kept for the final pair-relocate descent (which stops at the time
         limit: the whole solve keeps to it).
@@ -624,6 +632,8 @@ class SearchParams:
     bank_weight_distance: float | None = 3.0
     max_exact_checks: int = 4
     relocate_passes: int = 3
+    local_search: tuple[str, ...] = ("relocate", "exchange", "two_opt_star")
+    neighbours: int = 10
     polish_share: float = 0.05
     keep_share: float = 0.6
 
@@ -656,6 +666,10 @@ class SearchParams:
                 raise InvalidProblem(msg)
         if not 0.0 < self.temperature_end <= self.temperature_start:
             msg = "The temperatures must satisfy 0 < temperature_end <= temperature_start."
+            raise InvalidProblem(msg)
+        unknown = set(self.local_search) - _LOCAL_SEARCH
+        if unknown:
+            msg = f"Unknown local_search operator {sorted(unknown)[0]!r} ({sorted(_LOCAL_SEARCH)})."
             raise InvalidProblem(msg)
         if self.max_exact_checks < 0:
             msg = f"The max_exact_checks must not be negative ({self.max_exact_checks})."

@@ -790,6 +790,162 @@ class _Search:
                 break
         return moves
 
+    def fits(self, routes: list[_Route], k: int) -> bool:
+        """Return whether route ``k`` keeps the rules timing does not check: allowed vehicles,
+        every capacity, driving and distance limits (its own and shared with its mates)."""
+        r = routes[k]
+        v = r.vehicle
+        cap = self.cap[v]
+        for node in r.seq[1:-1]:
+            if node % 2 == 0 and v not in self.allowed[node // 2]:
+                return False
+        for ld in r.load:
+            if any(x > c for x, c in zip(ld, cap, strict=True)):
+                return False
+        drive_room, dist_room = self.caps(routes, k)
+        return (drive_room is None or drive_room >= 0) and (dist_room is None or dist_room >= 0)
+
+    def exchange_descent(
+        self, routes: list[_Route], bank: set[int], passes: int, deadline: float = math.inf
+    ) -> int:
+        """Swap two requests of different routes, each put at its best place in the other,
+        while it lowers the objective (first improvement, in place; the nearest
+        ``SearchParams.neighbours`` requests are tried). Returns the moves made."""
+        moves = 0
+        near = self.sp.neighbours
+        for _ in range(passes):
+            improved = False
+            obj = self.objective(routes, bank)
+            where = {x // 2: k for k, r in enumerate(routes) for x in r.seq[1:-1] if x % 2 == 0}
+            order = sorted(where)
+            self.rng.shuffle(order)
+            for a in order:
+                if time.monotonic() >= deadline:
+                    return moves
+                if self.dependants.get(a):
+                    continue
+                for b in self.neighbours[a][1 : near + 1]:
+                    ka, kb = where[a], where.get(b, -1)
+                    if kb < 0 or kb == ka or self.dependants.get(b):
+                        continue
+                    ra, rb = routes[ka], routes[kb]
+                    if ra.vehicle not in self.allowed[b] or rb.vehicle not in self.allowed[a]:
+                        continue
+                    rest_a = self.route(ra.vehicle, [x for x in ra.seq[1:-1] if x // 2 != a])
+                    rest_b = self.route(rb.vehicle, [x for x in rb.seq[1:-1] if x // 2 != b])
+                    if rest_a is None or rest_b is None:
+                        continue
+                    trial = list(routes)
+                    trial[ka], trial[kb] = rest_a, rest_b
+                    da, ia, ja = self._cost_in(trial, ka, b)
+                    if da >= _INF:
+                        continue
+                    trial[ka] = self.insert(rest_a, b, ia, ja)
+                    db, ib, jb = self._cost_in(trial, kb, a)
+                    if db >= _INF:
+                        continue
+                    trial[kb] = self.insert(rest_b, a, ib, jb)
+                    new_obj = self.objective(trial, bank)
+                    if new_obj < obj:
+                        routes[:] = trial
+                        obj = new_obj
+                        where[a], where[b] = kb, ka
+                        moves += 1
+                        improved = True
+                        break
+            if not improved:
+                break
+        return moves
+
+    def two_opt_star_descent(
+        self, routes: list[_Route], bank: set[int], passes: int, deadline: float = math.inf
+    ) -> int:
+        """Swap the tails of two routes after points where nobody is aboard (2-opt* between
+        routes: every pickup stays with its drop-off), while it lowers the objective (the best
+        swap of each pair of routes, in place; a swap is timed only when its arcs cost less).
+        Returns the moves made."""
+        moves = 0
+        C, loc = self.C, self.loc
+        for _ in range(passes):
+            improved = False
+            obj = self.objective(routes, bank)
+            used = [k for k, r in enumerate(routes) if len(r.seq) > 2]
+            for x, ka in enumerate(used):
+                for kb in used[x + 1 :]:
+                    if time.monotonic() >= deadline:
+                        return moves
+                    ra, rb = routes[ka], routes[kb]
+                    cuts_a = [i for i in range(len(ra.seq) - 1) if not any(ra.load[i])]
+                    cuts_b = [j for j in range(len(rb.seq) - 1) if not any(rb.load[j])]
+                    end_a, end_b = loc[ra.seq[-1]], loc[rb.seq[-1]]
+                    best: tuple[int, list[_Route]] | None = None
+                    for i in cuts_a:
+                        a0, a1 = loc[ra.seq[i]], loc[ra.seq[i + 1]]
+                        a_last = loc[ra.seq[-2]]  # the last stop of A's tail (or the cut)
+                        for j in cuts_b:
+                            if i == 0 and j == 0:
+                                continue  # the whole routes change vehicles: not a 2-opt*
+                            if i == len(ra.seq) - 2 and j == len(rb.seq) - 2:
+                                continue
+                            b0, b1 = loc[rb.seq[j]], loc[rb.seq[j + 1]]
+                            b_last = loc[rb.seq[-2]]
+                            # Arcs after the swap: each head to the other's tail (or its own
+                            # end when that tail is empty), each tail to its new route's end.
+                            tail_a = i < len(ra.seq) - 2
+                            tail_b = j < len(rb.seq) - 2
+                            old = C[a0][a1] + C[b0][b1]
+                            old += (C[a_last][end_a] if tail_a else 0) + (
+                                C[b_last][end_b] if tail_b else 0
+                            )
+                            new = (C[a0][b1] if tail_b else C[a0][end_a]) + (
+                                C[b0][a1] if tail_a else C[b0][end_b]
+                            )
+                            new += (C[b_last][end_a] if tail_b else 0) + (
+                                C[a_last][end_b] if tail_a else 0
+                            )
+                            if new >= old:
+                                continue
+                            new_a = self.route(ra.vehicle, ra.seq[1 : i + 1] + rb.seq[j + 1 : -1])
+                            new_b = self.route(rb.vehicle, rb.seq[1 : j + 1] + ra.seq[i + 1 : -1])
+                            if new_a is None or new_b is None:
+                                continue
+                            trial = list(routes)
+                            trial[ka], trial[kb] = new_a, new_b
+                            if not (self.fits(trial, ka) and self.fits(trial, kb)):
+                                continue
+                            new_obj = self.objective(trial, bank)
+                            if new_obj < obj and (best is None or new_obj < best[0]):
+                                best = (new_obj, trial)
+                    if best is not None:  # the best swap of this pair of routes
+                        obj, trial = best
+                        routes[:] = trial
+                        moves += 1
+                        improved = True
+            if not improved:
+                break
+        return moves
+
+    def local_search(
+        self, routes: list[_Route], bank: set[int], passes: int, deadline: float = math.inf
+    ) -> dict[str, int]:
+        """Run the operators of ``SearchParams.local_search`` in turn until none improves (or
+        ``passes`` rounds, or ``deadline``); return the moves made by each."""
+        ops: dict[str, Callable[[list[_Route], set[int], int, float], int]] = {
+            "relocate": self.relocate_descent,
+            "exchange": self.exchange_descent,
+            "two_opt_star": self.two_opt_star_descent,
+        }
+        made = dict.fromkeys(self.sp.local_search, 0)
+        for _ in range(passes):
+            round_moves = 0
+            for name in self.sp.local_search:
+                n = ops[name](routes, bank, 1, deadline)
+                made[name] += n
+                round_moves += n
+            if not round_moves or time.monotonic() >= deadline:
+                break
+        return made
+
     def related_ruin(self, routes: list[_Route], size: int, seed: int) -> set[int]:
         """Choose ``size`` requests related to ``seed`` (or random ones) to remove."""
         if self.rng.random() < self.sp.random_ruin:
@@ -986,11 +1142,10 @@ def improve(
         left = srch.repair(final, sorted(best_bank), open_new=True, deadline=deadline)
         if len(left) < len(best_bank):
             best_routes, best_bank = final, set(left)
-    if sp.relocate_passes:
+    if sp.relocate_passes and sp.local_search:
         best_routes = list(best_routes)
-        stats["relocations"] = float(
-            srch.relocate_descent(best_routes, best_bank, sp.relocate_passes, deadline)
-        )
+        made = srch.local_search(best_routes, best_bank, sp.relocate_passes, deadline)
+        stats.update({f"ls_{name}": float(n) for name, n in made.items()})
     sol = _timed(srch, best_routes, best_bank)
     if sol is None:
         return None
