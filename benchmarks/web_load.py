@@ -1,5 +1,5 @@
-"""Web load benchmark (issues 7 and 10): server time p95 of the main pages (dashboard, rota,
-lifts, people, a person's page, texts) under 20 concurrent users, on the demo borough through
+"""Web load benchmark (issues 7, 10 and 13): server time p95 of the main pages (dashboard, rota,
+lifts, people, a person's page, texts, today) under 20 concurrent users, on the demo borough through
 the real web app, and how soon the rota page with 40 routes is usable in Chromium.
 
 Usage::
@@ -11,7 +11,8 @@ What it does:
 
 1. builds a fresh database (a SQLite file in a temporary folder, or ``--database-url``), loads
    the demo borough (``load_demo``, the same as ``flask demo load``), plans tomorrow with the
-   real solver, and adds a 40-route day (below);
+   real solver, and adds a 40-route day (below), and a 40-route day published for today
+   (``/today``: where each of 40 drivers should be now, 200 lifts to record);
 2. serves ``wsgi:app`` with gunicorn (``--workers`` processes × ``--threads`` threads) on
    127.0.0.1, its access log recording each request's server time (``%(D)s``, microseconds);
 3. runs ``--users`` signed-in users at once, each requesting every page ``--rounds`` times in a
@@ -258,6 +259,32 @@ def build_forty_routes(day: dt.date, *, seed: int = 7) -> int:
     return plan.id
 
 
+def _publish_for_today(plan_id: int) -> None:
+    """Make a fixture plan today's published rota, its lifts planned (as after publishing)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import LiftRequest
+    from app.models import LiftStatus
+    from app.models import Plan
+    from app.models import PlanRoute
+    from app.models import PlanStatus
+    from app.models import PlanStop
+    from app.services import clock
+
+    plan = db.session.get(Plan, plan_id)
+    assert plan is not None
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_at = clock.utcnow() - dt.timedelta(hours=18)
+    on_routes = sa.select(PlanStop.lift_id).join(PlanRoute).where(PlanRoute.plan_id == plan_id)
+    db.session.execute(
+        sa.update(LiftRequest)
+        .where(LiftRequest.id.in_(on_routes))
+        .values(status=LiftStatus.PLANNED)
+    )
+    db.session.commit()
+
+
 def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[str, int]]:
     """Fresh schema, demo borough, tomorrow planned, and a 40-route day a week later.
 
@@ -308,6 +335,7 @@ def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[s
             )
             late += 1
         build_forty_routes(big_day)
+        _publish_for_today(build_forty_routes(clock.today(), seed=13))
         # A person's page: the resident with the most lifts.
         busiest = db.session.execute(
             sa.select(LiftRequest.resident_id, sa.func.count())
@@ -465,6 +493,7 @@ def main() -> int:
             "texts": "/messages/",
             "rota (demo day)": f"/rota/?day={tomorrow.isoformat()}",
             "rota (40 routes)": f"/rota/?day={big_day.isoformat()}",
+            "today (40 routes)": "/today/",
         }
         port = _free_port()
         log_file = tmp_path / "access.log"

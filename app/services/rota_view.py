@@ -87,7 +87,7 @@ class StopView:
     def time(self) -> str:
         return clock.time_of_day(self.service_start_s)
 
-    @property
+    @functools.cached_property
     def where(self) -> str:
         """The stop's place by name with its address (a home: the address alone; issue 13)."""
         if self.lift_id is None:

@@ -10,6 +10,7 @@ single outcome; a driver taken off mid-day goes through :func:`publishing.declin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -125,7 +126,14 @@ class TodayView:
 
     def lifts_of(self, driver_id: int) -> tuple[LiftToRecord, ...]:
         """The lifts still to record on one driver's route."""
-        return tuple(r for r in self.to_record if r.driver_id == driver_id)
+        return self._by_driver.get(driver_id, ())
+
+    @functools.cached_property
+    def _by_driver(self) -> dict[int, tuple[LiftToRecord, ...]]:
+        grouped: dict[int, list[LiftToRecord]] = {}
+        for row in self.to_record:
+            grouped.setdefault(row.driver_id, []).append(row)
+        return {k: tuple(v) for k, v in grouped.items()}
 
 
 def _seconds(moment: dt.datetime) -> int:
@@ -170,17 +178,14 @@ def _driver_now(
     settled = settled_stops(route.stops, now_s, collected=collected, delivered=collected, gone=gone)
     done_upto = len(settled) - 1  # index in settled of the stop at hand
     states: list[StopNow] = []
-    settled_ids = {id(s) for s in settled}
+    position = {id(s): k for k, s in enumerate(settled)}
     on_board: list[str] = []
     for stop in route.stops:
-        if stop.lift_id is not None and stop.lift_id in gone and id(stop) not in settled_ids:
+        k = position.get(id(stop))
+        if stop.lift_id is not None and stop.lift_id in gone and k is None:
             states.append(StopNow(stop, "gone"))
             continue
-        if id(stop) in settled_ids:
-            k = settled.index(stop)
-            state = "now" if k == done_upto else "done"
-        else:
-            state = "to come"
+        state = "to come" if k is None else ("now" if k == done_upto else "done")
         states.append(StopNow(stop, state))
         # A rider is aboard from their pickup until the car reaches their drop-off.
         reached = state == "done" or (state == "now" and stop.arrival_s <= now_s)
@@ -219,9 +224,8 @@ def today_view(now: dt.datetime | None = None) -> TodayView:
     status = {
         lift_id: LiftStatus(st)
         for lift_id, st in db.session.execute(
-            sa.select(LiftRequest.id, LiftRequest.status).where(LiftRequest.day == day)
+            sa.select(LiftRequest.id, LiftRequest.status).where(LiftRequest.id.in_(on_plan))
         )
-        if lift_id in on_plan
     }
     claims: dict[int, float] = {
         volunteer_id: miles
