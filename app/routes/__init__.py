@@ -56,6 +56,7 @@ def register_template_filters(app: Flask) -> None:
     the same words as the texts and run sheets (issue 10).
     """
     from app.services import clock
+    from app.services.consent import consent_view
     from app.services.lifts import lift_needs_in_words
     from app.services.people import volunteer_roles
     from app.services.phones import display_phone
@@ -66,6 +67,7 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(clock.stamp, "when")
     app.add_template_filter(lift_needs_in_words, "needs")
     app.add_template_filter(volunteer_roles, "roles")
+    app.add_template_filter(consent_view, "consents")  # people/_consents.html (issue 14)
     # A lift's two ends with places by name (issue 13): ``lift|from_place``, ``lift|to_place``.
     app.add_template_filter(lambda lift: lift_end(lift, pickup=True), "from_place")
     app.add_template_filter(lambda lift: lift_end(lift, pickup=False), "to_place")

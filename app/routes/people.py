@@ -20,6 +20,7 @@ from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.errors import DomainError
@@ -36,11 +37,24 @@ from app.routes.forms import form_values
 from app.routes.forms import show_error
 from app.services import archive
 from app.services import clock
+from app.services import consent
 from app.services import people
 from app.services.input_rules import parse_day
 from app.services.paging import page_number
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+# How a consent reached staff (issue 14); texts and referrals record their own.
+CONSENT_HOWS = [SelectChoice(h.value, h.value.capitalize()) for h in consent.STAFF_HOWS]
+
+
+def _show_consents(form: FlaskForm, person: Resident | Volunteer) -> None:
+    """Tick the consent boxes as consent stands now (someone who texted STOP shows unticked)."""
+    now = consent.current(person)
+    for name, purpose in consent.FORM_FIELDS.items():
+        if name in form:
+            form[name].data = now.get(purpose, False)
 
 
 class PersonForm(FlaskForm):
@@ -60,6 +74,10 @@ class ResidentForm(PersonForm):
     needs_escort = BooleanField("Needs an escort")
     prefers_female_driver = BooleanField("Prefers a female driver")
     sms_consent = BooleanField("Agrees to texts")
+    befriending_consent = BooleanField("Agrees to be introduced to a befriender")
+    life_events_consent = BooleanField("Agrees to share their life events for matching")
+    referral_contact_consent = BooleanField("Agrees to be contacted after a referral")
+    consent_how = SelectField("How they told us", choices=CONSENT_HOWS, default="phone call")
     risk_tier = SelectField("Isolation risk", choices=enum_choices(RiskTier), default="medium")
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     needs_language = StringField("Needs a befriender who speaks")
@@ -68,6 +86,11 @@ class ResidentForm(PersonForm):
 
 class VolunteerForm(PersonForm):
     email = StringField("Email")
+    sms_consent = BooleanField("Agrees to texts", default=True)
+    befriending_consent = BooleanField(
+        "Agrees to be introduced to the residents they befriend", default=True
+    )
+    consent_how = SelectField("How they told us", choices=CONSENT_HOWS, default="phone call")
     is_driver = BooleanField("Driver")
     is_befriender = BooleanField("Befriender")
     dbs_valid_until = DateField("DBS check valid until", validators=[Optional()])
@@ -158,6 +181,7 @@ def resident_edit(resident_id: int) -> str | Response:
     resident = people.get_resident(resident_id)
     form = ResidentForm(obj=resident)
     if request.method == "GET":
+        _show_consents(form, resident)
         form.interests.data = ", ".join(resident.interests)
         form.languages.data = ", ".join(resident.languages)
         form.needs_language.data = resident.needs_language or ""
@@ -232,6 +256,7 @@ def volunteer_edit(volunteer_id: int) -> str | Response:
     volunteer = people.get_volunteer(volunteer_id)
     form = VolunteerForm(obj=volunteer)
     if request.method == "GET":
+        _show_consents(form, volunteer)
         form.interests.data = ", ".join(volunteer.interests)
         form.languages.data = ", ".join(volunteer.languages)
     if form.validate_on_submit():

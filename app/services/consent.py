@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -156,6 +157,7 @@ def record_consent(
     staff_id: int | None = None,
     note: str = "",
     now: dt.datetime | None = None,
+    even_if_unchanged: bool = False,
 ) -> ConsentRecord | None:
     """Record that ``person`` gave (or withdrew) consent for ``purpose``; None when unchanged.
 
@@ -167,7 +169,7 @@ def record_consent(
         raise InvalidInput(msg, field=purpose.value)
     before = _given(person, purpose)
     stop = purpose == ConsentPurpose.TEXTS and how == ConsentHow.TEXT and not given
-    if before == given and not (stop and person.opted_out_at is None):
+    if before == given and not even_if_unchanged and not (stop and person.opted_out_at is None):
         return None  # a STOP from someone who never agreed still marks them opted out
     now = now or now_utc()
     db.session.flush()
@@ -194,23 +196,59 @@ def record_consent(
     return row
 
 
+# The person form's consent boxes: field name -> purpose (routes fill them, people records them).
+FORM_FIELDS: dict[str, ConsentPurpose] = {
+    "sms_consent": ConsentPurpose.TEXTS,
+    "befriending_consent": ConsentPurpose.BEFRIENDING,
+    "life_events_consent": ConsentPurpose.LIFE_EVENTS,
+    "referral_contact_consent": ConsentPurpose.AFTER_REFERRAL,
+}
+
+# The ways staff may say consent reached them on a person's form (texts and referrals are
+# recorded by the services that receive them).
+STAFF_HOWS = (ConsentHow.PHONE, ConsentHow.FORM, ConsentHow.PAPER, ConsentHow.IN_PERSON)
+
+
+def parse_how(how: str) -> ConsentHow:
+    """The way staff say a consent was given, or a refusal naming the field."""
+    try:
+        taken = ConsentHow(how or ConsentHow.PHONE)
+    except ValueError:
+        taken = None
+    if taken not in STAFF_HOWS:
+        msg = "Choose how they told us: phone call, form, paper or in person."
+        raise InvalidInput(msg, field="consent_how")
+    return taken
+
+
 def record_choices(
     person: Person,
-    choices: Mapping[ConsentPurpose, bool],
+    choices: Mapping[ConsentPurpose, bool | None],
     *,
     how: str,
     staff_id: int | None,
+    new: bool = False,
     now: dt.datetime | None = None,
 ) -> list[ConsentRecord]:
-    """Record what a staff member ticked on a person's form (only what changed)."""
-    try:
-        taken = ConsentHow(how or ConsentHow.FORM)
-    except ValueError:
-        msg = "Choose how they gave or withdrew consent (phone call, form, paper, in person)."
-        raise InvalidInput(msg, field="consent_how") from None
+    """Record what a staff member ticked on a person's form: what changed (None: not asked).
+
+    For a ``new`` person every consent ticked is recorded, even one their other answers
+    already implied (asking for a befriender), so their history starts with it.
+    """
+    taken = parse_how(how)
     rows = []
     for purpose, given in choices.items():
-        row = record_consent(person, purpose, given=given, how=taken, staff_id=staff_id, now=now)
+        if given is None or purpose not in purposes_for(person):
+            continue
+        row = record_consent(
+            person,
+            purpose,
+            given=given,
+            how=taken,
+            staff_id=staff_id,
+            now=now,
+            even_if_unchanged=new and given,
+        )
         if row is not None:
             rows.append(row)
     return rows
@@ -230,3 +268,37 @@ def history(person: Person) -> list[ConsentRecord]:
 def current(person: Person) -> dict[ConsentPurpose, bool]:
     """Each purpose that applies to this person and whether they agreed to it now."""
     return {purpose: allows(person, purpose) for purpose in purposes_for(person)}
+
+
+@dataclass(frozen=True)
+class PurposeState:
+    """One purpose on a person's page: agreed or not, why, and on what lawful basis."""
+
+    purpose: ConsentPurpose
+    words: str
+    given: bool
+    why_not: str | None
+    basis: str
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """What the person's page shows: each purpose now, and every change (newest first)."""
+
+    purposes: tuple[PurposeState, ...]
+    history: tuple[ConsentRecord, ...]
+    words: Mapping[str, str]  # a stored purpose -> its words
+
+
+def consent_view(person: Person) -> ConsentView:
+    """Each purpose's state and the history, for ``templates/people/_consents.html``."""
+    states = []
+    for purpose in purposes_for(person):
+        refused = why_not(person, purpose)
+        states.append(
+            PurposeState(
+                purpose, PURPOSE_WORDS[purpose], refused is None, refused, LAWFUL_BASIS[purpose]
+            )
+        )
+    words = {purpose.value: text for purpose, text in PURPOSE_WORDS.items()}
+    return ConsentView(tuple(states), tuple(history(person)), words)

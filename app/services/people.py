@@ -18,6 +18,7 @@ from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
 from app.models import AvailabilityException
+from app.models import ConsentPurpose
 from app.models import Gender
 from app.models import Mobility
 from app.models import Resident
@@ -25,6 +26,7 @@ from app.models import RiskTier
 from app.models import Volunteer
 from app.models import WeeklyAvailability
 from app.services import clock
+from app.services import consent
 from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
@@ -74,6 +76,9 @@ class PersonInput:
     interests: list[str] | str = field(default_factory=list)
     languages: list[str] | str = field(default_factory=list)
     notes: str = ""
+    # Consent boxes on the form (issue 14): None leaves a purpose as it is.
+    befriending_consent: bool | None = None
+    consent_how: str = "phone call"
 
 
 @dataclass
@@ -88,6 +93,8 @@ class ResidentInput(PersonInput):
     date_of_birth: dt.date | None = None
     needs_language: str = ""
     wants_befriender: bool = False
+    life_events_consent: bool | None = None
+    referral_contact_consent: bool | None = None
 
 
 @dataclass
@@ -95,6 +102,7 @@ class VolunteerInput(PersonInput):
     """A volunteer's details."""
 
     email: str = ""
+    sms_consent: bool | None = None
     is_driver: bool = False
     is_befriender: bool = False
     dbs_valid_until: dt.date | None = None
@@ -129,6 +137,7 @@ def _common(data: PersonInput, *, phone_required: bool) -> dict[str, Any]:
     phone = None
     if data.phone.strip() or phone_required:
         phone = normalise_phone(data.phone)
+    consent.parse_how(data.consent_how)  # refused before anything is stored
     values: dict[str, Any] = {
         "first_name": first,
         "last_name": last,
@@ -155,7 +164,6 @@ def _resident_values(data: ResidentInput) -> dict[str, Any]:
         mobility=_enum(Mobility, data.mobility or "none", "mobility"),
         needs_escort=bool(data.needs_escort),
         prefers_female_driver=bool(data.prefers_female_driver),
-        sms_consent=bool(data.sms_consent),
         risk_tier=_enum(RiskTier, data.risk_tier or "medium", "risk_tier"),
         date_of_birth=(
             check_birth_date(data.date_of_birth) if data.date_of_birth is not None else None
@@ -163,7 +171,7 @@ def _resident_values(data: ResidentInput) -> dict[str, Any]:
         needs_language=(data.needs_language.strip().lower() or None),
         wants_befriender=bool(data.wants_befriender),
     )
-    if values["sms_consent"] and values["phone"] is None:
+    if data.sms_consent and values["phone"] is None:
         msg = "A resident who agreed to texts needs a phone number."
         raise InvalidInput(msg, field="phone")
     return values
@@ -195,6 +203,16 @@ def _volunteer_values(data: VolunteerInput) -> dict[str, Any]:
         befriend_capacity=int(data.befriend_capacity),
     )
     return values
+
+
+def _record_consents(
+    person: Resident | Volunteer, data: PersonInput, *, actor_id: int | None, new: bool
+) -> None:
+    """The consent boxes of the form, through the one consent writer (issue 14)."""
+    choices: dict[ConsentPurpose, bool | None] = {
+        purpose: getattr(data, name, None) for name, purpose in consent.FORM_FIELDS.items()
+    }
+    consent.record_choices(person, choices, how=data.consent_how, staff_id=actor_id, new=new)
 
 
 def _check_phone_free(model: Any, phone: str | None, own_id: int | None) -> None:
@@ -354,6 +372,7 @@ def create_resident(
     db.session.add(resident)
     db.session.flush()
     record_change(actor_id=actor_id, action="create", entity=resident)
+    _record_consents(resident, data, actor_id=actor_id, new=True)
     db.session.commit()
     return resident
 
@@ -366,6 +385,7 @@ def update_resident(resident_id: int, data: ResidentInput, *, actor_id: int | No
     changes = apply_changes(resident, values)
     if changes:
         record_change(actor_id=actor_id, action="update", entity=resident, changes=changes)
+    _record_consents(resident, data, actor_id=actor_id, new=False)
     db.session.commit()
     return resident
 
@@ -401,6 +421,7 @@ def create_volunteer(
     db.session.add(volunteer)
     db.session.flush()
     record_change(actor_id=actor_id, action="create", entity=volunteer)
+    _record_consents(volunteer, data, actor_id=actor_id, new=True)
     db.session.commit()
     return volunteer
 
@@ -413,6 +434,7 @@ def update_volunteer(volunteer_id: int, data: VolunteerInput, *, actor_id: int |
     changes = apply_changes(volunteer, values)
     if changes:
         record_change(actor_id=actor_id, action="update", entity=volunteer, changes=changes)
+    _record_consents(volunteer, data, actor_id=actor_id, new=False)
     db.session.commit()
     return volunteer
 
