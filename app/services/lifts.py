@@ -444,6 +444,10 @@ def drop_lifts(
         record_event("drop", leg, staff_id=actor_id, actor=actor, changes=changes, now=now)
         leg.status = status
         leg.status_reason = (reason.strip() or status.value)[:255]
+    if _after_the_fact(day, told, now):
+        # Recorded after every pickup's time (the day's outcomes at five, issue 13): the
+        # driver went and found nobody, or knew by phone; a text now would take back nothing.
+        return []
     queued: list[Message] = []
     if by in (DroppedBy.STAFF, DroppedBy.RESIDENT):
         queued += _tell_drivers(legs, told, now)
@@ -466,6 +470,18 @@ def drop_lifts(
             now=now,
         )
     return queued
+
+
+def _after_the_fact(day: dt.date, told: list[tuple[PlanStop, PlanRoute]], now: dt.datetime) -> bool:
+    """True when the legs were promised and every promised pickup time has already passed."""
+    if not told:
+        return False
+    today = clock.today(now)
+    if day != today:
+        return day < today
+    local = clock.local(now)
+    now_s = local.hour * 3600 + local.minute * 60
+    return all(stop.service_start_s <= now_s for stop, _ in told)
 
 
 def _tell_drivers(

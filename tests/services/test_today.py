@@ -99,6 +99,22 @@ def test_at_five_the_day_is_recorded_in_one_go_with_miles(day: Day) -> None:
     assert audited == ["create", "create"]
 
 
+def test_a_late_cancellation_recorded_at_five_texts_nobody(day: Day, sms: FakeSmsSender) -> None:
+    """Zofia cancelled on the doorstep; recorded at five, nobody gets a text about a lift whose
+    times have passed, and the day is not flagged for a re-plan."""
+    zofia_out, zofia_back = day.ids("Zofia")
+    sms.sent.clear()
+    today.record_day(
+        DAY, [OutcomeRow(zofia_out, "late_cancelled", "changed her mind")], {}, now=at("17:00")
+    )
+    db.session.expire_all()
+    statuses = {db.session.get(LiftRequest, i).status for i in (zofia_out, zofia_back)}  # type: ignore[union-attr]
+    assert statuses == {LiftStatus.LATE_CANCELLED}
+    assert sms.sent == []
+    plan = db.session.get(Plan, day.plan.id)
+    assert plan is not None and not plans.freshness(plan).reasons
+
+
 def test_a_bad_row_stores_nothing_and_names_its_field(day: Day) -> None:
     """A no-show without a reason, or miles that are not a number, refuse the whole form."""
     joan_out, _ = day.ids("Joan")
