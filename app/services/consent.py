@@ -215,7 +215,7 @@ def parse_how(how: str) -> ConsentHow:
         taken = ConsentHow(how or ConsentHow.PHONE)
     except ValueError:
         taken = None
-    if taken not in STAFF_HOWS:
+    if taken not in (*STAFF_HOWS, ConsentHow.REFERRAL):  # a referral's, when staff link it
         msg = "Choose how they told us: phone call, form, paper or in person."
         raise InvalidInput(msg, field="consent_how")
     return taken

@@ -23,6 +23,8 @@ from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
 from app.models import AlertKind
+from app.models import ConsentHow
+from app.models import ConsentPurpose
 from app.models import Message
 from app.models import MessageDirection
 from app.models import Referral
@@ -32,6 +34,7 @@ from app.models import Resident
 from app.models import StaffRole
 from app.models.base import now_utc
 from app.services import clock
+from app.services import consent
 from app.services import messaging
 from app.services import people
 from app.services.audit import record_change
@@ -416,6 +419,16 @@ def confirm_match(referral_id: int, resident_id: int, *, actor_id: int | None) -
     )
     referral.resident = resident
     referral.resident_id = resident.id
+    if referral.consent:
+        # The agreement the referrer recorded becomes the resident's (issue 14).
+        consent.record_consent(
+            resident,
+            ConsentPurpose.AFTER_REFERRAL,
+            given=True,
+            how=ConsentHow.REFERRAL,
+            staff_id=actor_id,
+            note=f"referral {referral.reference}",
+        )
     refresh_tier(referral)
     db.session.commit()
     return referral
@@ -454,6 +467,7 @@ def create_resident_from(referral_id: int, *, actor_id: int | None) -> Referral:
             date_of_birth=referral.date_of_birth,
             sms_consent="text" in referral.contact_ways,
             languages=referral.language,
+            consent_how=ConsentHow.REFERRAL.value,
         ),
         actor_id=actor_id,
         not_a_duplicate=True,

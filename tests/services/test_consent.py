@@ -28,6 +28,7 @@ from app.services.befriending_mapping import resident_profile
 from app.services.conversations import handle_inbound
 from app.services.messaging import queue_text
 from app.services.messaging import why_not_text
+from tests.factories import add_postcode
 from tests.factories import make_resident
 from tests.factories import make_volunteer
 
@@ -160,3 +161,24 @@ def test_a_volunteer_has_no_referral_purpose_and_a_bad_how_is_named(app: Any) ->
         consent.record_choices(dev, {TEXTS: False}, how="carrier pigeon", staff_id=None)
     assert caught.value.field == "consent_how"
     assert consent.allows(dev, TEXTS)
+
+
+def test_a_referrals_consent_becomes_the_residents_when_staff_link_it(app: Any) -> None:
+    """Samuel agreed (his daughter says) to be contacted; created from the referral, his
+    history says 'referral' for contact after a referral and for the texts he asked for."""
+    from app.models import ReferralChannel
+    from app.services import referrals
+    from app.services.referrals import submit_referral
+    from tests.services.test_referrals import daughter_refers
+
+    add_postcode()
+    referral = submit_referral(daughter_refers(), channel=ReferralChannel.PUBLIC, now=NOW).referral
+    referrals.create_resident_from(referral.id, actor_id=None)
+    samuel = referral.resident
+    assert samuel is not None
+    assert consent.allows(samuel, ConsentPurpose.AFTER_REFERRAL)
+    assert consent.allows(samuel, TEXTS)
+    assert {(r.purpose, r.how) for r in consent.history(samuel)} == {
+        ("contact_after_referral", "referral"),
+        ("texts", "referral"),
+    }
