@@ -134,9 +134,20 @@ def lift_stops(route: PlanRoute) -> list[PlanStop]:
     return [s for s in route.stops if s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.lift]
 
 
-def route_texts(route: PlanRoute) -> list[str]:
-    """The texts telling a driver their day: an overview, then the stops in as few texts as fit."""
+def stops_to_come(route: PlanRoute, now: dt.datetime | None) -> list[PlanStop]:
+    """A route's lift stops a driver still needs to hear about: on a day re-planned while it
+    runs, those from ``now`` on (issue 13: the morning already driven is not texted again)."""
     stops = lift_stops(route)
+    if now is None or route.plan.day != clock.today(now):
+        return stops
+    local = clock.local(now)
+    now_s = local.hour * 3600 + local.minute * 60
+    return [s for s in stops if s.service_start_s >= now_s]
+
+
+def route_texts(route: PlanRoute, *, now: dt.datetime | None = None) -> list[str]:
+    """The texts telling a driver their day: an overview, then the stops in as few texts as fit."""
+    stops = stops_to_come(route, now)
     day = words.day_name(route.plan.day)
     chunks = words.pack(
         [_stop_line(s) for s in stops], limit=words.ROUTE_TEXT_LIMIT - len(day) - 60
@@ -299,7 +310,7 @@ def publish_plan(
             continue
         route.response = DriverResponse.PENDING
         drivers_texted += 1
-        for body in route_texts(route):
+        for body in route_texts(route, now=now):
             queued.append(
                 queue_text(
                     route.volunteer,
@@ -409,7 +420,7 @@ def driver_reply(
         )
         route.responded_at = now
         route.response = DriverResponse.ACCEPTED
-        bodies = pickup_address_texts(route)
+        bodies = pickup_address_texts(route, now=now)
         queued = [
             queue_text(
                 volunteer, body, kind="driver_address", concerns=("plan_route", route.id), now=now
@@ -508,7 +519,7 @@ def _day_off(route: PlanRoute, *, now: dt.datetime) -> None:
         )
 
 
-def pickup_address_texts(route: PlanRoute) -> list[str]:
+def pickup_address_texts(route: PlanRoute, *, now: dt.datetime | None = None) -> list[str]:
     """Every resident's full address on the route in one text, sent after the driver accepts.
 
     One line per resident in the order the driver meets them (their pickup at home, or at the
@@ -516,7 +527,7 @@ def pickup_address_texts(route: PlanRoute) -> list[str]:
     text of three parts, it is split in order into as few texts as fit, numbered (issue 13).
     """
     day = words.short_day(route.plan.day)
-    stops = lift_stops(route)
+    stops = stops_to_come(route, now)
     homes: dict[int, int] = {}
     for stop in stops:
         lift = stop.lift

@@ -117,3 +117,16 @@ def test_lifts_already_done_are_not_planned_again(day: Day) -> None:
     for route in draft.routes:
         kinds = [(s.kind, s.lift_id) for s in route.stops]
         assert kinds.count((StopKind.PICKUP, joan_out)) <= 1
+
+
+def test_a_route_texted_mid_day_starts_from_now(day: Day) -> None:
+    """A route changed at 10:00 is texted from 10:00 on: the morning already driven is not
+    read out again, and the addresses that follow are only those still to visit."""
+    route = day.route_of("Dev")
+    texts = "\n".join(publishing.route_texts(route, now=at("10:00")))
+    assert "12:05pm" in texts and "9:05am" not in texts and "9:20am" not in texts
+    assert "2 pickups" in texts
+    addresses = "\n".join(publishing.pickup_address_texts(route, now=at("10:00")))
+    assert "collect Joan" in addresses and "home to 12 Ripple Road" in addresses
+    whole_day = "\n".join(publishing.route_texts(route))
+    assert "9:05am" in whole_day
