@@ -18,6 +18,16 @@ class InvalidInput(DomainError, ValueError):
     """Input that breaks a rule (a bad phone number, an end before a start)."""
 
 
+class InvalidFields(InvalidInput):
+    """Several fields of one form are wrong: all are answered at once (issue 13, GOV.UK's
+    error summary), each by its field. ``message``/``field`` are the first problem's."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        first_field, first_message = problems[0]
+        super().__init__(first_message, field=first_field)
+        self.problems = problems
+
+
 class NotFound(DomainError, LookupError):
     """A record that does not exist (an unknown postcode, activity or person)."""
 

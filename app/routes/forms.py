@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash
@@ -10,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from app.errors import DomainError
+from app.errors import InvalidFields
 from app.extensions import db
 
 
@@ -30,10 +32,30 @@ def form_values(form: FlaskForm, names: list[str]) -> dict[str, Any]:
 
 
 def show_error(form: FlaskForm, exc: DomainError) -> None:
-    """Put a service's refusal next to the field it names (else at the top); keep the form."""
-    field = exc.field if exc.field in form else None
-    if field is not None:
-        form[field].errors = [*form[field].errors, exc.message]
-    else:
-        flash(exc.message, "error")
+    """Put a service's refusal next to the field it names (else at the top); keep the form.
+
+    A refusal of several fields (:class:`InvalidFields`) puts each by its field, so the error
+    summary lists them all at once (issue 13).
+    """
+    problems = exc.problems if isinstance(exc, InvalidFields) else [(exc.field, exc.message)]
+    for name, message in problems:
+        if name is not None and name in form:
+            errors = list(form[name].errors)
+            if message not in errors:
+                form[name].errors = [*errors, message]
+        else:
+            flash(message, "error")
+    db.session.rollback()
+
+
+def also_check(form: FlaskForm, check: Callable[[], object]) -> None:
+    """When the form's own checks failed, still ask the service's rules (``check`` writes
+    nothing) so every problem shows at once; a field already wrong keeps its first answer."""
+    try:
+        check()
+    except DomainError as exc:
+        problems = exc.problems if isinstance(exc, InvalidFields) else [(exc.field, exc.message)]
+        for name, message in problems:
+            if name is not None and name in form and not form[name].errors:
+                form[name].errors = [message]
     db.session.rollback()

@@ -294,3 +294,47 @@ def outcome(lift_id: int) -> str | Response:
         form=LiftEditForm(obj=lift, purpose=lift.purpose.value),
         outcome_form=form,
     )
+
+
+# --- Standing weekly lifts (issue 13): listed on a resident's page and an activity's. ---
+
+
+class StandingForm(FlaskForm):
+    arrive_by = TimeField("Arrive by", validators=[Optional()])
+    pickup_earliest = TimeField("Pick up from", validators=[Optional()])
+    pickup_latest = TimeField("Pick up until", validators=[Optional()])
+    return_pickup_earliest = TimeField("Lift home from", validators=[Optional()])
+    return_pickup_latest = TimeField("Lift home until", validators=[Optional()])
+    ends_on = DateField("Last week (leave empty for no end)", validators=[Optional()])
+    stopped = BooleanField("Stop this standing lift (no more weeks)")
+
+
+def _standing_input(form: StandingForm) -> lifts.StandingInput:
+    return lifts.StandingInput(
+        pickup_earliest=form.pickup_earliest.data,
+        pickup_latest=form.pickup_latest.data,
+        arrive_by=form.arrive_by.data,
+        return_pickup_earliest=form.return_pickup_earliest.data,
+        return_pickup_latest=form.return_pickup_latest.data,
+        ends_on=form.ends_on.data,
+        stopped=bool(form.stopped.data),
+    )
+
+
+@bp.route("/standing/<int:recurring_id>", methods=["GET", "POST"])
+@editor_required
+def standing_edit(recurring_id: int) -> str | Response:
+    """Change a standing weekly lift's times or last week, or stop it."""
+    rec = lifts.get_recurring_lift(recurring_id)
+    form = StandingForm(obj=rec)
+    if form.is_submitted() and form.validate():
+        try:
+            lifts.update_recurring_lift(
+                recurring_id, _standing_input(form), actor_id=current_user.id
+            )
+        except DomainError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"Saved the {WEEKDAYS[rec.weekday]} lift for {rec.resident.full_name}.")
+            return redirect(url_for("people.resident_detail", resident_id=rec.resident_id))
+    return render_template("lifts/standing.html", form=form, rec=rec, weekdays=WEEKDAYS)

@@ -32,6 +32,7 @@ from app.models import Resident
 from app.models import RiskTier
 from app.models import Volunteer
 from app.routes.access import editor_required
+from app.routes.forms import also_check
 from app.routes.forms import enum_choices
 from app.routes.forms import form_values
 from app.routes.forms import show_error
@@ -39,6 +40,7 @@ from app.services import archive
 from app.services import clock
 from app.services import consent
 from app.services import people
+from app.services import profiles
 from app.services.input_rules import parse_day
 from app.services.paging import page_number
 
@@ -67,6 +69,9 @@ class PersonForm(FlaskForm):
     interests = StringField("Interests (comma separated)")
     languages = StringField("Languages (comma separated)")
     notes = TextAreaField("Notes")
+    emergency_name = StringField("Emergency contact: name")
+    emergency_relation = StringField("Emergency contact: who they are (daughter, neighbour…)")
+    emergency_phone = StringField("Emergency contact: phone")
 
 
 class ResidentForm(PersonForm):
@@ -82,6 +87,7 @@ class ResidentForm(PersonForm):
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     needs_language = StringField("Needs a befriender who speaks")
     wants_befriender = BooleanField("Would like a befriender")
+    ride_with = StringField("A friend to ride with (a resident's name and postcode or phone)")
 
 
 class VolunteerForm(PersonForm):
@@ -147,7 +153,9 @@ def resident_create() -> str | Response:
     """Register a resident."""
     form = ResidentForm()
     duplicates: list[people.LikelyDuplicate] = []
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        also_check(form, lambda: people.check_resident(_resident_input(form)))
+    elif form.is_submitted():
         try:
             resident = people.create_resident(
                 _resident_input(form),
@@ -170,8 +178,9 @@ def resident_create() -> str | Response:
 @bp.get("/residents/<int:resident_id>")
 @login_required
 def resident_detail(resident_id: int) -> str:
-    """Show a resident's profile."""
-    return render_template("people/resident_detail.html", resident=people.get_resident(resident_id))
+    """A resident's page: their story (lifts, standing lifts, befriender, texts, alerts)."""
+    story = profiles.resident_story(resident_id)
+    return render_template("people/resident_detail.html", story=story)
 
 
 @bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
@@ -185,7 +194,14 @@ def resident_edit(resident_id: int) -> str | Response:
         form.interests.data = ", ".join(resident.interests)
         form.languages.data = ", ".join(resident.languages)
         form.needs_language.data = resident.needs_language or ""
-    if form.validate_on_submit():
+        friend = resident.ride_with
+        if friend is not None:
+            form.ride_with.data = f"{friend.full_name} {friend.postcode or friend.phone or ''}"
+    if form.is_submitted() and not form.validate():
+        also_check(
+            form, lambda: people.check_resident(_resident_input(form), resident_id=resident_id)
+        )
+    elif form.is_submitted():
         try:
             people.update_resident(resident_id, _resident_input(form), actor_id=current_user.id)
         except DomainError as exc:
@@ -220,7 +236,9 @@ def volunteer_create() -> str | Response:
     """Register a volunteer."""
     form = VolunteerForm()
     duplicates: list[people.LikelyDuplicate] = []
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        also_check(form, lambda: people.check_volunteer(_volunteer_input(form)))
+    elif form.is_submitted():
         try:
             volunteer = people.create_volunteer(
                 _volunteer_input(form),
@@ -243,10 +261,9 @@ def volunteer_create() -> str | Response:
 @bp.get("/volunteers/<int:volunteer_id>")
 @login_required
 def volunteer_detail(volunteer_id: int) -> str:
-    """Show a volunteer's profile."""
-    return render_template(
-        "people/volunteer_detail.html", volunteer=people.get_volunteer(volunteer_id)
-    )
+    """A volunteer's page: routes driven and coming, pairings, availability, texts, alerts."""
+    story = profiles.volunteer_story(volunteer_id)
+    return render_template("people/volunteer_detail.html", story=story)
 
 
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
@@ -259,7 +276,9 @@ def volunteer_edit(volunteer_id: int) -> str | Response:
         _show_consents(form, volunteer)
         form.interests.data = ", ".join(volunteer.interests)
         form.languages.data = ", ".join(volunteer.languages)
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        also_check(form, lambda: people.check_volunteer(_volunteer_input(form)))
+    elif form.is_submitted():
         try:
             people.update_volunteer(volunteer_id, _volunteer_input(form), actor_id=current_user.id)
         except DomainError as exc:

@@ -23,6 +23,7 @@ from app.errors import DomainError
 from app.routes.access import editor_required
 from app.routes.forms import show_error
 from app.services import places
+from app.services import profiles
 
 bp = Blueprint("places", __name__, url_prefix="/places")
 
@@ -131,6 +132,18 @@ def activity_form(activity_id: int | None) -> str | Response:
             flash(f"{saved.name} saved.")
             return redirect(url_for("places.index"))
     return render_template("places/form.html", form=form, title="Activity", thing=activity)
+
+
+@bp.get("/activities/<int:activity_id>/standing")
+@login_required
+def activity_standing(activity_id: int) -> str:
+    """The standing weekly lifts to one activity (issue 13): who comes every week."""
+    activity = places.get_activity(activity_id)
+    return render_template(
+        "places/standing.html",
+        activity=activity,
+        standing=profiles.standing_lifts(activity_id=activity_id),
+    )
 
 
 @bp.get("/services")

@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 
+from app.errors import InvalidFields
 from app.errors import InvalidInput
+from app.errors import NotFound
 from app.services import clock
+
+T = TypeVar("T")
 
 # Longest value accepted in any one form field or query argument; columns set tighter limits.
 MAX_FIELD_CHARS = 20_000
@@ -187,3 +193,38 @@ def install_row_checks(session: Any) -> None:
 
     if not sa.event.contains(session, "before_flush", _before_flush):
         sa.event.listen(session, "before_flush", _before_flush)
+
+
+class Problems:
+    """Every refusal of one form, collected so the coordinator sees them all at once (issue 13).
+
+    ``attempt(check, ...)`` runs one rule and keeps its answer (a ``DomainError`` naming a field)
+    instead of stopping at it; ``raise_all()`` raises the one refusal as it was, or
+    :class:`InvalidFields` with all of them.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidInput | NotFound] = []
+
+    def add(self, field: str | None, message: str) -> None:
+        self._keep(InvalidInput(message, field=field))
+
+    def _keep(self, exc: InvalidInput | NotFound) -> None:
+        if exc.field is None or not self.has(exc.field):
+            self.errors.append(exc)
+
+    def attempt(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except (InvalidInput, NotFound) as exc:
+            self._keep(exc)
+            return None
+
+    def has(self, field: str) -> bool:
+        return any(e.field == field for e in self.errors)
+
+    def raise_all(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidFields([(e.field, e.message) for e in self.errors])

@@ -38,6 +38,7 @@ from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.audit import record_event
 from app.services.geo import locate_postcode
+from app.services.input_rules import Problems
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
@@ -279,6 +280,9 @@ def book_lift(
     if resident is None:
         msg = f"There is no resident number {data.resident_id}."
         raise NotFound(msg, field="resident_id")
+    if not resident.active:
+        msg = f"{resident.full_name} is archived: restore them on their page before booking."
+        raise InvalidInput(msg, field="resident_id")
     if resident.lat is None or resident.lon is None:
         msg = f"{resident.full_name} has no located home address; add their postcode first."
         raise InvalidInput(msg, field="resident_id")
@@ -873,3 +877,94 @@ def _audit_outcome(lift: LiftRequest, actor_id: int | None) -> None:
         entity=lift,
         changes={"status": (None, lift.status.value), "reason": (None, lift.status_reason)},
     )
+
+
+@dataclass
+class StandingInput:
+    """What a coordinator may change on a standing weekly lift (issue 13)."""
+
+    pickup_earliest: dt.time | None = None
+    pickup_latest: dt.time | None = None
+    arrive_by: dt.time | None = None
+    return_pickup_earliest: dt.time | None = None
+    return_pickup_latest: dt.time | None = None
+    ends_on: dt.date | None = None
+    stopped: bool = False
+
+
+def get_recurring_lift(recurring_id: int) -> RecurringLift:
+    """Return the standing weekly lift or raise NotFound."""
+    rec = db.session.get(RecurringLift, recurring_id)
+    if rec is None:
+        msg = f"There is no standing lift number {recurring_id}."
+        raise NotFound(msg)
+    return rec
+
+
+def _standing_problems(rec: RecurringLift, data: StandingInput) -> Problems:
+    problems = Problems()
+    if data.pickup_earliest is None and data.arrive_by is None:
+        problems.add("arrive_by", "Give a time to arrive by, or a time to pick up from.")
+    pairs = (
+        ("pickup_latest", data.pickup_earliest, data.pickup_latest, "pick up"),
+        ("return_pickup_latest", data.return_pickup_earliest, data.return_pickup_latest, "home"),
+    )
+    for name, start, end, label in pairs:
+        if start is not None and end is not None and end < start:
+            problems.add(name, f"The {label} window must end after it starts.")
+    if data.return_pickup_latest is not None and data.return_pickup_earliest is None:
+        problems.add("return_pickup_earliest", "Give when the lift home can start.")
+    if data.ends_on is not None and data.ends_on < rec.starts_on:
+        problems.add(
+            "ends_on", f"The last week cannot be before the first ({rec.starts_on:%-d %B %Y})."
+        )
+    return problems
+
+
+def update_recurring_lift(
+    recurring_id: int,
+    data: StandingInput,
+    *,
+    actor_id: int | None,
+    now: dt.datetime | None = None,
+) -> RecurringLift:
+    """Change a standing weekly lift's times or last week, or stop it; audited.
+
+    Dates already generated keep their times (each is changed on its own lift); stopping it,
+    or ending it earlier, drops the open lifts it generated after the new end (drivers told).
+    """
+    rec = get_recurring_lift(recurring_id)
+    _standing_problems(rec, data).raise_all()
+    now = now or clock.utcnow()
+    values = {
+        "pickup_earliest": data.pickup_earliest,
+        "pickup_latest": data.pickup_latest,
+        "arrive_by": data.arrive_by,
+        "return_pickup_earliest": data.return_pickup_earliest,
+        "return_pickup_latest": data.return_pickup_latest,
+        "ends_on": data.ends_on,
+        "active": rec.active and not data.stopped,
+    }
+    changes = apply_changes(rec, values)
+    if changes:
+        record_change(actor_id=actor_id, action="update", entity=rec, changes=changes, now=now)
+    last = clock.today(now) if not rec.active else rec.ends_on
+    queued: list[Message] = []
+    if last is not None:
+        later = db.session.scalars(
+            sa.select(LiftRequest)
+            .where(
+                LiftRequest.recurring_id == rec.id,
+                LiftRequest.day > last,
+                LiftRequest.status.in_(OPEN_STATUSES),
+            )
+            .order_by(LiftRequest.day, LiftRequest.id)
+        ).all()
+        by_day: dict[dt.date, list[LiftRequest]] = {}
+        for lift in later:
+            by_day.setdefault(lift.day, []).append(lift)
+        for legs in by_day.values():
+            queued += drop_lifts(legs, by=DroppedBy.STAFF, reason="standing lift ended", now=now)
+    db.session.commit()
+    dispatch(queued)
+    return rec

@@ -31,6 +31,7 @@ from app.services.audit import apply_changes
 from app.services.audit import record_change
 from app.services.geo import locate_postcode
 from app.services.geo import normalise_postcode
+from app.services.input_rules import Problems
 from app.services.input_rules import check_birth_date
 from app.services.paging import PER_PAGE
 from app.services.paging import Page
@@ -79,6 +80,9 @@ class PersonInput:
     # Consent boxes on the form (issue 14): None leaves a purpose as it is.
     befriending_consent: bool | None = None
     consent_how: str = "phone call"
+    emergency_name: str = ""
+    emergency_relation: str = ""
+    emergency_phone: str = ""
 
 
 @dataclass
@@ -95,6 +99,8 @@ class ResidentInput(PersonInput):
     wants_befriender: bool = False
     life_events_consent: bool | None = None
     referral_contact_consent: bool | None = None
+    # A named friend to ride with, as typed (name, phone or postcode): one resident must match.
+    ride_with: str = ""
 
 
 @dataclass
@@ -126,72 +132,118 @@ def volunteer_roles(volunteer: Volunteer) -> str:
     return " and ".join(roles) or "volunteer"
 
 
-def _common(data: PersonInput, *, phone_required: bool) -> dict[str, Any]:
-    first, last = data.first_name.strip(), data.last_name.strip()
-    if not first:
-        msg = "Please enter a first name."
-        raise InvalidInput(msg, field="first_name")
-    if not last:
-        msg = "Please enter a last name."
-        raise InvalidInput(msg, field="last_name")
+def _required_name(value: str, field_name: str, words: str) -> str:
+    text = " ".join(value.split())
+    if not text:
+        msg = f"Please enter a {words}."
+        raise InvalidInput(msg, field=field_name)
+    return text
+
+
+def _common(data: PersonInput, problems: Problems, *, phone_required: bool) -> dict[str, Any]:
+    """The fields residents and volunteers share; every problem is collected, none stops."""
     phone = None
     if data.phone.strip() or phone_required:
-        phone = normalise_phone(data.phone)
-    consent.parse_how(data.consent_how)  # refused before anything is stored
+        phone = problems.attempt(normalise_phone, data.phone)
+    problems.attempt(consent.parse_how, data.consent_how)  # refused before anything is stored
     values: dict[str, Any] = {
-        "first_name": first,
-        "last_name": last,
+        "first_name": problems.attempt(_required_name, data.first_name, "first_name", "first name"),
+        "last_name": problems.attempt(_required_name, data.last_name, "last_name", "last name"),
         "phone": phone,
         "address": data.address.strip() or None,
-        "gender": _enum(Gender, data.gender or "unstated", "gender"),
+        "gender": problems.attempt(_enum, Gender, data.gender or "unstated", "gender"),
         "interests": clean_tags(data.interests),
         "languages": clean_tags(data.languages),
         "notes": data.notes.strip(),
     }
+    values.update(_emergency_contact(data, problems))
+    values.update(postcode=None, lat=None, lon=None, ward_code=None)
     if data.postcode.strip():
-        where = locate_postcode(data.postcode)
-        values.update(
-            postcode=where.postcode, lat=where.lat, lon=where.lon, ward_code=where.ward_code
-        )
-    else:
-        values.update(postcode=None, lat=None, lon=None, ward_code=None)
+        where = problems.attempt(locate_postcode, data.postcode)
+        if where is not None:
+            values.update(
+                postcode=where.postcode, lat=where.lat, lon=where.lon, ward_code=where.ward_code
+            )
     return values
 
 
-def _resident_values(data: ResidentInput) -> dict[str, Any]:
-    values = _common(data, phone_required=False)
+def _emergency_contact(data: PersonInput, problems: Problems) -> dict[str, Any]:
+    """Who to call in an emergency: a name with a phone, or nothing (issue 13)."""
+    name = " ".join(data.emergency_name.split())
+    relation = " ".join(data.emergency_relation.split())
+    phone = None
+    if data.emergency_phone.strip():
+        phone = problems.attempt(normalise_phone, data.emergency_phone, field="emergency_phone")
+    if data.emergency_phone.strip() and not name:
+        problems.add("emergency_name", "Give the emergency contact's name as well as their phone.")
+    if (name or relation) and not data.emergency_phone.strip():
+        problems.add("emergency_phone", "Give a phone number for the emergency contact.")
+    return {
+        "emergency_name": name or None,
+        "emergency_relation": relation or None,
+        "emergency_phone": phone,
+    }
+
+
+def _ride_with_id(typed: str, own_id: int | None) -> int | None:
+    """The one resident a coordinator named as a friend to ride with (searched the one way)."""
+    if not typed.strip():
+        return None
+    found = [r for r in search_people(Resident, typed, limit=3) if r.id != own_id]
+    if not found:
+        msg = f"No resident on the books matches '{typed.strip()}'."
+        raise InvalidInput(msg, field="ride_with")
+    if len(found) > 1:
+        msg = (
+            f"More than one resident matches '{typed.strip()}'; add their postcode or phone "
+            "to say which."
+        )
+        raise InvalidInput(msg, field="ride_with")
+    return found[0].id
+
+
+def _resident_values(data: ResidentInput, *, own_id: int | None = None) -> dict[str, Any]:
+    """Every field of the resident form checked; all problems raised together."""
+    problems = Problems()
+    values = _common(data, problems, phone_required=False)
     values.update(
-        mobility=_enum(Mobility, data.mobility or "none", "mobility"),
+        mobility=problems.attempt(_enum, Mobility, data.mobility or "none", "mobility"),
         needs_escort=bool(data.needs_escort),
         prefers_female_driver=bool(data.prefers_female_driver),
-        risk_tier=_enum(RiskTier, data.risk_tier or "medium", "risk_tier"),
+        risk_tier=problems.attempt(_enum, RiskTier, data.risk_tier or "medium", "risk_tier"),
         date_of_birth=(
-            check_birth_date(data.date_of_birth) if data.date_of_birth is not None else None
+            problems.attempt(check_birth_date, data.date_of_birth)
+            if data.date_of_birth is not None
+            else None
         ),
         needs_language=(data.needs_language.strip().lower() or None),
         wants_befriender=bool(data.wants_befriender),
+        ride_with_id=problems.attempt(_ride_with_id, data.ride_with, own_id),
     )
-    if data.sms_consent and values["phone"] is None:
-        msg = "A resident who agreed to texts needs a phone number."
-        raise InvalidInput(msg, field="phone")
+    if data.sms_consent and not data.phone.strip():
+        problems.add("phone", "A resident who agreed to texts needs a phone number.")
+    problems.raise_all()
     return values
 
 
 def _volunteer_values(data: VolunteerInput) -> dict[str, Any]:
-    values = _common(data, phone_required=True)
+    """Every field of the volunteer form checked; all problems raised together."""
+    problems = Problems()
+    values = _common(data, problems, phone_required=True)
     if not (data.is_driver or data.is_befriender):
-        msg = "A volunteer must be a driver, a befriender or both."
-        raise InvalidInput(msg, field="is_driver")
+        problems.add("is_driver", "A volunteer must be a driver, a befriender or both.")
     for name in ("car_seats", "wheelchair_spaces", "befriend_capacity"):
         if int(getattr(data, name)) < 0:
-            msg = f"{name.replace('_', ' ').capitalize()} cannot be negative."
-            raise InvalidInput(msg, field=name)
+            problems.add(name, f"{name.replace('_', ' ').capitalize()} cannot be negative.")
     if int(data.max_drive_minutes) <= 0:
-        msg = "Maximum driving minutes a day must be more than 0."
-        raise InvalidInput(msg, field="max_drive_minutes")
-    if data.is_driver and int(data.car_seats) + int(data.wheelchair_spaces) == 0:
-        msg = "A driver needs at least one passenger seat or wheelchair space."
-        raise InvalidInput(msg, field="car_seats")
+        problems.add("max_drive_minutes", "Maximum driving minutes a day must be more than 0.")
+    if (
+        data.is_driver
+        and int(data.car_seats) + int(data.wheelchair_spaces) == 0
+        and not problems.has("car_seats")
+    ):
+        problems.add("car_seats", "A driver needs at least one passenger seat or wheelchair space.")
+    problems.raise_all()
     values.update(
         email=data.email.strip() or None,
         is_driver=bool(data.is_driver),
@@ -213,6 +265,16 @@ def _record_consents(
         purpose: getattr(data, name, None) for name, purpose in consent.FORM_FIELDS.items()
     }
     consent.record_choices(person, choices, how=data.consent_how, staff_id=actor_id, new=new)
+
+
+def check_resident(data: ResidentInput, *, resident_id: int | None = None) -> None:
+    """Ask every rule of the resident form without saving (the form shows all problems)."""
+    _resident_values(data, own_id=resident_id)
+
+
+def check_volunteer(data: VolunteerInput) -> None:
+    """Ask every rule of the volunteer form without saving."""
+    _volunteer_values(data)
 
 
 def _check_phone_free(model: Any, phone: str | None, own_id: int | None) -> None:
@@ -380,7 +442,7 @@ def create_resident(
 def update_resident(resident_id: int, data: ResidentInput, *, actor_id: int | None) -> Resident:
     """Change a resident's details and audit what changed."""
     resident = get_resident(resident_id)
-    values = _resident_values(data)
+    values = _resident_values(data, own_id=resident.id)
     _check_phone_free(Resident, values["phone"], resident.id)
     changes = apply_changes(resident, values)
     if changes:

@@ -36,6 +36,7 @@ from app.extensions import db
 from app.models import AvailabilityException
 from app.models import Pairing
 from app.models import PairingStatus
+from app.models import RecurringLift
 from app.models import ReferralChannel
 from app.models import Service
 from app.services.auth import clear_sign_in_throttle
@@ -126,6 +127,13 @@ FORMS = [
     Form("referrals.contact", "/referrals/{referral}/contact", "/referrals/{referral}"),
     Form("referrals.connector", "/referrals/{referral}/connector", "/referrals/{referral}"),
     Form("referrals.status", "/referrals/{referral}/status", "/referrals/{referral}"),
+    Form("people.archive_person", "/people/residents/{resident}/archive",
+         "/people/residents/{resident}"),
+    Form("people.archive_person", "/people/volunteers/{volunteer}/archive",
+         "/people/volunteers/{volunteer}"),
+    Form("people.restore_person", "/people/residents/{archived}/restore",
+         "/people/residents/{archived}"),
+    Form("lifts.standing_edit", "/lifts/standing/{standing}", "/lifts/standing/{standing}"),
 ]  # fmt: skip
 
 
@@ -197,7 +205,15 @@ def _seed() -> dict[str, int | str]:
         status=PairingStatus.ACTIVE,
         decided_at=dt.datetime.now(dt.UTC),
     )
-    db.session.add_all([exception, service, pairing, active])
+    archived = make_resident(first_name="Olive", active=False, archive_reason="moved")
+    standing = RecurringLift(
+        resident_id=resident.id,
+        activity_id=activity.id,
+        weekday=DAY.weekday(),
+        starts_on=DAY,
+        arrive_by=dt.time(9, 50),
+    )
+    db.session.add_all([exception, service, pairing, active, standing])
     db.session.commit()
     referral = submit_referral(
         ReferralInput(
@@ -214,6 +230,7 @@ def _seed() -> dict[str, int | str]:
     ).referral
     return {
         "referral": referral.id,
+        "archived": archived.id, "standing": standing.id,
         "resident": resident.id, "volunteer": volunteer.id, "venue": venue.id,
         "activity": activity.id, "lift": lift.id, "plan": plan.id, "exception": exception.id,
         "service": service.id, "pairing": pairing.id, "active": active.id,

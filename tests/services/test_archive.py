@@ -105,3 +105,20 @@ def test_a_lift_today_is_late_cancelled_when_its_resident_is_archived(db):
         "resident", joan.id, reason="in hospital long-term", actor_id=None, now=NOW
     )
     assert db.session.get(type(today), today.id).status == LiftStatus.LATE_CANCELLED
+
+
+def test_an_archived_resident_cannot_be_booked_a_lift(db):
+    """Booking would have saved a lift the planner never serves: refused, saying why."""
+    from app.services import lifts
+
+    joan = make_resident(first_name="Joan", active=False)
+    data = lifts.LiftInput(
+        resident_id=joan.id,
+        day=clock.today() + dt.timedelta(days=2),
+        venue_id=None,
+        destination_address="Becontree Avenue",
+        destination_postcode="RM8 3HT",
+        arrive_by=dt.time(10),
+    )
+    with pytest.raises(InvalidInput, match="is archived: restore them"):
+        lifts.book_lift(data, actor_id=None)
