@@ -169,12 +169,12 @@ def where_now(stops: Sequence[StopNow], now_s: int, *, off: bool) -> str:
 
 def _driver_now(
     route: rota_view.RouteView,
-    status: Mapping[int, LiftStatus],
+    outcomes: tuple[frozenset[int], frozenset[int]],
     now_s: int,
     claimed: float | None,
 ) -> DriverNow:
     off = route.response == DriverResponse.DECLINED.value
-    collected, gone = outcome_sets(status)
+    collected, gone = outcomes
     settled = settled_stops(route.stops, now_s, collected=collected, delivered=collected, gone=gone)
     done_upto = len(settled) - 1  # index in settled of the stop at hand
     states: list[StopNow] = []
@@ -233,7 +233,8 @@ def today_view(now: dt.datetime | None = None) -> TodayView:
             sa.select(MileageClaim.volunteer_id, MileageClaim.miles).where(MileageClaim.day == day)
         )
     }
-    drivers = tuple(_driver_now(r, status, now_s, claims.get(r.volunteer_id)) for r in routes)
+    outcomes = outcome_sets(status)
+    drivers = tuple(_driver_now(r, outcomes, now_s, claims.get(r.volunteer_id)) for r in routes)
     to_record: list[LiftToRecord] = []
     for route in routes:
         # A driver taken off still drove what they drove: those lifts are theirs to record.
