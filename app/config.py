@@ -101,6 +101,11 @@ class Config:
     BEFRIENDING_CHECKIN_WEEKS = 4
     BEFRIENDING_MAX_DISTANCE_KM = 5.0
     BEFRIENDING_MIN_SCORE = 0.30
+    # Volunteer drivers' checks (issue 13): the DBS level dispatch needs, and how often a DBS
+    # (by the update service) and a driving licence must be checked again.
+    DRIVER_DBS_LEVEL = "enhanced_barred"
+    DBS_RECHECK_DAYS = 365
+    LICENCE_RECHECK_DAYS = 365
     # Referrals and outreach (issue 16). A safeguarding referral texts this phone (unset: the
     # alert to coordinators only).
     DUTY_PHONE: str | None = None
@@ -157,6 +162,9 @@ class Config:
         "BEFRIENDING_CHECKIN_WEEKS": ("BEFRIENDING_CHECKIN_WEEKS", int),
         "BEFRIENDING_MAX_DISTANCE_KM": ("BEFRIENDING_MAX_DISTANCE_KM", float),
         "BEFRIENDING_MIN_SCORE": ("BEFRIENDING_MIN_SCORE", float),
+        "DRIVER_DBS_LEVEL": ("DRIVER_DBS_LEVEL", str),
+        "DBS_RECHECK_DAYS": ("DBS_RECHECK_DAYS", int),
+        "LICENCE_RECHECK_DAYS": ("LICENCE_RECHECK_DAYS", int),
         "DUTY_PHONE": ("DUTY_PHONE", str),
         "OUTREACH_TARGET_DAYS": ("OUTREACH_TARGET_DAYS", _int_map),
         "RISK_POINTS": ("RISK_POINTS", _int_map),

@@ -80,6 +80,7 @@ def build_forty_routes(day: dt.date, *, seed: int = 7) -> int:
     import sqlalchemy as sa
 
     from app.extensions import db
+    from app.models import DbsLevel
     from app.models import LiftRequest
     from app.models import LiftStatus
     from app.models import Plan
@@ -110,6 +111,11 @@ def build_forty_routes(day: dt.date, *, seed: int = 7) -> int:
             lat=51.54 + rng.uniform(-0.02, 0.02),
             lon=0.13 + rng.uniform(-0.05, 0.05),
             dbs_valid_until=day + dt.timedelta(days=365),
+            dbs_level=DbsLevel.ENHANCED_BARRED,
+            dbs_update_checked_on=day - dt.timedelta(days=30),
+            licence_checked_on=day - dt.timedelta(days=30),
+            insurance_expires_on=day + dt.timedelta(days=300),
+            mot_expires_on=day + dt.timedelta(days=300),
         )
         db.session.add(v)
         db.session.flush()

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.extensions import db
 from app.models import Activity
+from app.models import DbsLevel
 from app.models import LiftRequest
 from app.models import PostcodeLocation
 from app.models import Resident
@@ -80,6 +81,14 @@ def make_volunteer(**overrides: Any) -> Volunteer:
         is_driver=True,
         car_seats=3,
         dbs_valid_until=dt.date(2030, 1, 1),
+        # Every check a driver needs (issue 13: services/compliance.py), the yearly ones dated
+        # so that the days tests plan (up to 2030) fall inside them.
+        dbs_level=DbsLevel.ENHANCED_BARRED,
+        dbs_issued_on=dt.date(2024, 1, 15),
+        dbs_update_checked_on=dt.date(2029, 12, 31),
+        licence_checked_on=dt.date(2029, 12, 31),
+        insurance_expires_on=dt.date(2031, 1, 1),
+        mot_expires_on=dt.date(2031, 1, 1),
     )
     values.update(overrides)
     row = Volunteer(**values)

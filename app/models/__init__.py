@@ -9,6 +9,7 @@ from app.models.enums import AuditActor
 from app.models.enums import ConsentHow
 from app.models.enums import ConsentPurpose
 from app.models.enums import ContactOutcome
+from app.models.enums import DbsLevel
 from app.models.enums import DriverResponse
 from app.models.enums import Gender
 from app.models.enums import LiftLeg
@@ -69,6 +70,7 @@ __all__ = [
     "Conversation",
     "DriverResponse",
     "Erasure",
+    "DbsLevel",
     "Gender",
     "LiftLeg",
     "LiftPurpose",

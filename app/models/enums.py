@@ -25,6 +25,15 @@ class Gender(enum.StrEnum):
     UNSTATED = "unstated"
 
 
+class DbsLevel(enum.StrEnum):
+    """The level of a DBS certificate, lowest first (issue 13)."""
+
+    BASIC = "basic"
+    STANDARD = "standard"
+    ENHANCED = "enhanced"
+    ENHANCED_BARRED = "enhanced_barred"  # enhanced with the adults' barred list
+
+
 class RiskTier(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"

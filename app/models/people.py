@@ -14,6 +14,7 @@ from sqlalchemy.orm import relationship
 from app.models.base import Base
 from app.models.base import TimestampMixin
 from app.models.base import enum_type
+from app.models.enums import DbsLevel
 from app.models.enums import Gender
 from app.models.enums import Mobility
 from app.models.enums import RiskTier
@@ -162,6 +163,15 @@ class Volunteer(OnTheBooksMixin, LocatedMixin, TimestampMixin, Base):
     is_driver: Mapped[bool] = mapped_column(default=False)
     is_befriender: Mapped[bool] = mapped_column(default=False)
     dbs_valid_until: Mapped[dt.date | None]
+    # The checks a transport scheme keeps on its drivers (issue 13); services/compliance.py is
+    # the one rule of whether they may drive on a day.
+    dbs_level: Mapped[DbsLevel | None] = mapped_column(enum_type(DbsLevel, "dbs_level"))
+    dbs_certificate_number: Mapped[str | None] = mapped_column(sa.String(12))
+    dbs_issued_on: Mapped[dt.date | None]
+    dbs_update_checked_on: Mapped[dt.date | None]
+    licence_checked_on: Mapped[dt.date | None]
+    insurance_expires_on: Mapped[dt.date | None]
+    mot_expires_on: Mapped[dt.date | None]
     car_seats: Mapped[int] = mapped_column(default=0)
     wheelchair_spaces: Mapped[int] = mapped_column(default=0)
     max_drive_minutes: Mapped[int] = mapped_column(default=240)

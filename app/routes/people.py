@@ -38,6 +38,7 @@ from app.routes.forms import form_values
 from app.routes.forms import show_error
 from app.services import archive
 from app.services import clock
+from app.services import compliance
 from app.services import consent
 from app.services import people
 from app.services import profiles
@@ -100,6 +101,21 @@ class VolunteerForm(PersonForm):
     is_driver = BooleanField("Driver")
     is_befriender = BooleanField("Befriender")
     dbs_valid_until = DateField("DBS check valid until", validators=[Optional()])
+    dbs_level = SelectField(
+        "DBS level",
+        choices=[SelectChoice("", "Not recorded")]
+        + [
+            SelectChoice(level.value, words.capitalize())
+            for level, words in compliance.LEVEL_WORDS.items()
+        ],
+        default="",
+    )
+    dbs_certificate_number = StringField("DBS certificate number (12 digits)")
+    dbs_issued_on = DateField("DBS certificate issued on", validators=[Optional()])
+    dbs_update_checked_on = DateField("Last DBS update-service check", validators=[Optional()])
+    licence_checked_on = DateField("Driving licence last checked", validators=[Optional()])
+    insurance_expires_on = DateField("Car insurance expires", validators=[Optional()])
+    mot_expires_on = DateField("MOT expires", validators=[Optional()])
     car_seats = IntegerField("Passenger seats", default=3, validators=[Optional()])
     wheelchair_spaces = IntegerField("Wheelchair spaces", default=0, validators=[Optional()])
     max_drive_minutes = IntegerField(
@@ -116,9 +132,26 @@ def _resident_input(form: ResidentForm) -> people.ResidentInput:
     return people.ResidentInput(**v)
 
 
+_DATES = (
+    "dbs_valid_until",
+    "dbs_issued_on",
+    "dbs_update_checked_on",
+    "licence_checked_on",
+    "insurance_expires_on",
+    "mot_expires_on",
+)
+
+
+def _flash_check_warnings(volunteer: Volunteer) -> None:
+    """Saved, but say what stops them driving (a DBS that ran out in 2025; issue 13)."""
+    for warning in compliance.warnings_on_save(volunteer, clock.today()):
+        flash(warning, "warning")
+
+
 def _volunteer_input(form: VolunteerForm) -> people.VolunteerInput:
     v = form_values(form, [f.name for f in form if f.name != "csrf_token"])
-    v["dbs_valid_until"] = form.dbs_valid_until.data
+    for name in _DATES:
+        v[name] = form[name].data
     for name in ("car_seats", "wheelchair_spaces", "max_drive_minutes", "befriend_capacity"):
         v[name] = form[name].data if form[name].data is not None else 0
     return people.VolunteerInput(**v)
@@ -252,6 +285,7 @@ def volunteer_create() -> str | Response:
             show_error(form, exc)
         else:
             flash(f"{volunteer.full_name} is registered.")
+            _flash_check_warnings(volunteer)
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer.id))
     return render_template(
         "people/volunteer_form.html", form=form, volunteer=None, duplicates=duplicates
@@ -263,7 +297,25 @@ def volunteer_create() -> str | Response:
 def volunteer_detail(volunteer_id: int) -> str:
     """A volunteer's page: routes driven and coming, pairings, availability, texts, alerts."""
     story = profiles.volunteer_story(volunteer_id)
-    return render_template("people/volunteer_detail.html", story=story)
+    return render_template(
+        "people/volunteer_detail.html",
+        story=story,
+        may_drive=compliance.may_drive_on(story.volunteer, clock.today()),
+        level_words=compliance.LEVEL_WORDS,
+    )
+
+
+@bp.get("/volunteers/checks")
+@login_required
+def volunteer_checks() -> str:
+    """Drivers' checks due in the next 30 days (or failing now), soonest first."""
+    today = clock.today()
+    return render_template(
+        "people/checks_due.html",
+        drivers=compliance.drivers_with_checks_due(today),
+        today=today,
+        within=compliance.DUE_WITHIN_DAYS,
+    )
 
 
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
@@ -280,11 +332,14 @@ def volunteer_edit(volunteer_id: int) -> str | Response:
         also_check(form, lambda: people.check_volunteer(_volunteer_input(form)))
     elif form.is_submitted():
         try:
-            people.update_volunteer(volunteer_id, _volunteer_input(form), actor_id=current_user.id)
+            saved = people.update_volunteer(
+                volunteer_id, _volunteer_input(form), actor_id=current_user.id
+            )
         except DomainError as exc:
             show_error(form, exc)
         else:
             flash("Saved.")
+            _flash_check_warnings(saved)
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer_id))
     return render_template("people/volunteer_form.html", form=form, volunteer=volunteer)
 

@@ -22,8 +22,8 @@ from app.models import PlanRoute
 from app.models import PlanStatus
 from app.models import Volunteer
 from app.services import clock
+from app.services import compliance
 from app.services import plans
-from app.services.people import drivers_free_on
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class Glance:
     plan_status: str | None = None
     alerts_by_kind: dict[str, int] = field(default_factory=dict)
     recent_alerts: list[Alert] = field(default_factory=list)
-    dbs_expiring_people: list[Volunteer] = field(default_factory=list)
+    # Drivers with a check (DBS, licence, insurance, MOT, mobile) due in 30 days (issue 13).
+    dbs_expiring_people: list[compliance.DriverDue] = field(default_factory=list)
     # Counted against the current plan, draft or published (issue 10: a draft that planned all
     # 38 lifts read "38 requested, not planned / 0 planned").
     lifts: LiftCounts = field(default_factory=lambda: LiftCounts(0, 0, 0))
@@ -94,7 +95,7 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
     def count(stmt: sa.Select[tuple[int]]) -> int:
         return int(db.session.scalar(stmt) or 0)
 
-    available = sum(1 for d in drivers_free_on(day) if d.volunteer.dbs_valid_on(day))
+    available = compliance.free_drivers_who_may_drive(day)
     plan = plans.current_plan(day)
     lifts = _lifts_against(plan, day)
     responses: dict[str, int] = {}
@@ -126,18 +127,7 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
             .limit(10)
         )
     )
-    expiring = list(
-        db.session.scalars(
-            sa.select(Volunteer)
-            .where(
-                Volunteer.active.is_(True),
-                Volunteer.dbs_valid_until.is_not(None),
-                Volunteer.dbs_valid_until <= today + dt.timedelta(days=30),
-            )
-            .order_by(Volunteer.dbs_valid_until)
-            .limit(20)
-        )
-    )
+    due = compliance.drivers_with_checks_due(today)
 
     return Glance(
         day=day,
@@ -160,15 +150,7 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
         open_alerts=count(
             sa.select(sa.func.count(sa.distinct(Alert.subject))).where(Alert.resolved_at.is_(None))
         ),
-        dbs_expiring=count(
-            sa.select(sa.func.count())
-            .select_from(Volunteer)
-            .where(
-                Volunteer.active.is_(True),
-                Volunteer.dbs_valid_until.is_not(None),
-                Volunteer.dbs_valid_until <= today + dt.timedelta(days=30),
-            )
-        ),
+        dbs_expiring=len(due),
         drivers_available=available,
         drivers_confirmed=responses.get(DriverResponse.ACCEPTED.value, 0),
         drivers_declined=responses.get(DriverResponse.DECLINED.value, 0),
@@ -179,5 +161,5 @@ def tomorrow_at_a_glance(today: dt.date | None = None) -> Glance:
         freshness=plans.freshness(plan) if plan is not None else plans.Freshness(),
         alerts_by_kind=alerts_by_kind,
         recent_alerts=recent_alerts,
-        dbs_expiring_people=expiring,
+        dbs_expiring_people=due[:20],
     )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Activity
+from app.models import DbsLevel
 from app.models import Gender
 from app.models import LiftPurpose
 from app.models import LiftRequest
@@ -424,6 +425,27 @@ def _t(hhmm: str) -> dt.time:
     return dt.time(int(h), int(m))
 
 
+def _checks(i: int, today: dt.date, *, driver: bool) -> dict[str, Any]:
+    """Every demo volunteer's DBS, and every driver's licence, insurance and MOT, valid for the
+    demo's days (issue 13: drivers are planned only with every check valid); a few run out
+    within 30 days so the checks-due list has something to show. Arithmetic on ``i``, not the
+    demo's random stream, so the rest of the borough stays the same."""
+    days = dt.timedelta(days=1)
+    values: dict[str, Any] = {
+        "dbs_level": DbsLevel.ENHANCED_BARRED,
+        "dbs_certificate_number": f"0017{i:08d}",
+        "dbs_issued_on": today - (400 + (i * 97) % 900) * days,
+        "dbs_update_checked_on": today - (10 + (i * 37) % 300) * days,
+    }
+    if driver:
+        values.update(
+            licence_checked_on=today - (5 + (i * 41) % 320) * days,
+            insurance_expires_on=today + (20 + (i * 53) % 340) * days,
+            mot_expires_on=today + (25 + (i * 71) % 330) * days,
+        )
+    return values
+
+
 def _homes(rng: random.Random, n: int) -> list[_Home]:
     """Real LBBD postcodes when the table is loaded, else points near real ward centres."""
     ward_codes = [w[0] for w in WARDS]
@@ -529,6 +551,7 @@ def load_demo(*, seed: int = 2026, start: dt.date) -> dict[str, int]:
             wheelchair_spaces=1 if driver and i % 6 == 0 else 0,
             max_drive_minutes=rng.choice([120, 180, 240, 300]),
             befriend_capacity=rng.choice([1, 2, 3]) if not driver else 0,
+            **_checks(i, today, driver=driver),
             interests=rng.sample(INTERESTS, 3),
             languages=_languages(rng),
             life_events=rng.sample(LIFE_EVENTS, 1) if rng.random() < 0.3 else [],

@@ -92,8 +92,19 @@ def lift_from_row(
     )
 
 
-def driver_from_row(volunteer: Volunteer, windows: Sequence[tuple[dt.time, dt.time]]) -> Driver:
-    """Translate a volunteer driver and their windows that day into the optimizer's Driver."""
+def driver_from_row(
+    volunteer: Volunteer,
+    windows: Sequence[tuple[dt.time, dt.time]],
+    *,
+    checks_valid_until: dt.date | None,
+) -> Driver:
+    """Translate a volunteer driver and their windows that day into the optimizer's Driver.
+
+    ``checks_valid_until`` is the last day all their checks hold, from
+    :func:`app.services.compliance.may_drive_on` (issue 13): the optimizer's "valid DBS" field
+    carries it, so the solver and its validator refuse a driver whose licence check, insurance
+    or MOT ran out as they refuse a lapsed DBS.
+    """
     return Driver(
         id=str(volunteer.id),
         home=point(volunteer.lat, volunteer.lon, f"the home of {volunteer.full_name}"),
@@ -101,7 +112,7 @@ def driver_from_row(volunteer: Volunteer, windows: Sequence[tuple[dt.time, dt.ti
         seats=volunteer.car_seats,
         wheelchair_spaces=volunteer.wheelchair_spaces,
         attributes=frozenset({"female"}) if volunteer.gender == Gender.FEMALE else frozenset(),
-        dbs_valid_until=volunteer.dbs_valid_until,
+        dbs_valid_until=checks_valid_until,
         max_drive_s=volunteer.max_drive_minutes * 60,
     )
 

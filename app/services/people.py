@@ -19,6 +19,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import AvailabilityException
 from app.models import ConsentPurpose
+from app.models import DbsLevel
 from app.models import Gender
 from app.models import Mobility
 from app.models import Resident
@@ -39,6 +40,7 @@ from app.services.paging import count_rows
 from app.services.paging import paginate
 from app.services.personal_data import Kind
 from app.services.personal_data import erased_ids
+from app.services.phones import is_mobile
 from app.services.phones import normalise_phone
 
 
@@ -112,10 +114,20 @@ class VolunteerInput(PersonInput):
     is_driver: bool = False
     is_befriender: bool = False
     dbs_valid_until: dt.date | None = None
+    dbs_level: str = ""
+    dbs_certificate_number: str = ""
+    dbs_issued_on: dt.date | None = None
+    dbs_update_checked_on: dt.date | None = None
+    licence_checked_on: dt.date | None = None
+    insurance_expires_on: dt.date | None = None
+    mot_expires_on: dt.date | None = None
     car_seats: int = 0
     wheelchair_spaces: int = 0
     max_drive_minutes: int = 240
     befriend_capacity: int = 0
+
+
+DBS_NUMBER_DIGITS = 12
 
 
 def volunteer_roles(volunteer: Volunteer) -> str:
@@ -243,6 +255,15 @@ def _volunteer_values(data: VolunteerInput) -> dict[str, Any]:
         and not problems.has("car_seats")
     ):
         problems.add("car_seats", "A driver needs at least one passenger seat or wheelchair space.")
+    if data.is_driver and int(data.car_seats) == 0:
+        # A wheelchair user's escort, or anyone riding with them, needs a seat (issue 13: 0
+        # seats with 3 wheelchair spaces saved).
+        problems.add(
+            "car_seats", "A driver needs at least one passenger seat, even with wheelchair spaces."
+        )
+    if data.is_driver and values["phone"] is not None and not is_mobile(values["phone"]):
+        problems.add("phone", "A driver needs a mobile number: their route and changes go by text.")
+    values.update(_dbs_and_car_checks(data, problems))
     problems.raise_all()
     values.update(
         email=data.email.strip() or None,
@@ -275,6 +296,33 @@ def check_resident(data: ResidentInput, *, resident_id: int | None = None) -> No
 def check_volunteer(data: VolunteerInput) -> None:
     """Ask every rule of the volunteer form without saving."""
     _volunteer_values(data)
+
+
+def _dbs_and_car_checks(data: VolunteerInput, problems: Problems) -> dict[str, Any]:
+    """The driver's checks as stored; dates of checks already made cannot be in the future."""
+    today = clock.today()
+    for name in ("dbs_issued_on", "dbs_update_checked_on", "licence_checked_on"):
+        value = getattr(data, name)
+        if value is not None and value > today:
+            problems.add(name, f"{name.replace('_', ' ').capitalize()} cannot be in the future.")
+    number = "".join(data.dbs_certificate_number.split())
+    if number and not (number.isdigit() and len(number) == DBS_NUMBER_DIGITS):
+        problems.add(
+            "dbs_certificate_number",
+            f"A DBS certificate number has {DBS_NUMBER_DIGITS} digits (it is on the certificate).",
+        )
+    level = (
+        problems.attempt(_enum, DbsLevel, data.dbs_level, "dbs_level") if data.dbs_level else None
+    )
+    return {
+        "dbs_level": level,
+        "dbs_certificate_number": number or None,
+        "dbs_issued_on": data.dbs_issued_on,
+        "dbs_update_checked_on": data.dbs_update_checked_on,
+        "licence_checked_on": data.licence_checked_on,
+        "insurance_expires_on": data.insurance_expires_on,
+        "mot_expires_on": data.mot_expires_on,
+    }
 
 
 def _check_phone_free(model: Any, phone: str | None, own_id: int | None) -> None:
@@ -611,10 +659,10 @@ class FreeDriver:
 def drivers_free_on(day: dt.date, *, among: Iterable[int] | None = None) -> list[FreeDriver]:
     """Who can be planned to drive on ``day``: active drivers with a located home and hours.
 
-    The one rule (issue 10: the dashboard counted drivers the planner could not use). A DBS
-    check is the solver's to judge, so a lift can be reported as "no driver with a valid DBS
-    check"; :func:`Volunteer.dbs_valid_on` is that rule. ``among`` limits the question to these
-    volunteer ids (a plan's drivers, for the rota page).
+    The one rule (issue 10: the dashboard counted drivers the planner could not use). Their
+    checks are the solver's to judge, so a lift can be reported as "no driver whose checks are
+    valid"; :func:`app.services.compliance.may_drive_on` is that rule. ``among`` limits the
+    question to these volunteer ids (a plan's drivers, for the rota page).
     """
     stmt = sa.select(Volunteer).where(
         Volunteer.is_driver.is_(True),

@@ -217,6 +217,17 @@ REGISTRY: tuple[TableRule, ...] = (
             "phone": Col(Erase.PLACEHOLDER, VOLUNTEER),  # NOT NULL UNIQUE
             "email": Col(Erase.BLANK, VOLUNTEER),
             "dbs_valid_until": Col(Erase.BLANK, VOLUNTEER),
+            # A driver's checks (issue 13): the certificate number identifies them; dates and
+            # the level are kept like other dates once the name is gone.
+            "dbs_certificate_number": Col(Erase.BLANK, VOLUNTEER),
+            **_cols(
+                "dbs_level",
+                "dbs_issued_on",
+                "dbs_update_checked_on",
+                "licence_checked_on",
+                "insurance_expires_on",
+                "mot_expires_on",
+            ),
             **_cols(
                 "id",
                 "ward_code",

@@ -46,6 +46,7 @@ from app.optimizer.types import UnderWay
 from app.optimizer.types import Unserved
 from app.optimizer.types import UnservedReason
 from app.services import clock
+from app.services import compliance
 from app.services import plans
 from app.services import unserved as unserved_words
 from app.services.audit import record_change
@@ -118,7 +119,14 @@ def _open_lifts(day: dt.date) -> list[LiftRequest]:
 
 
 def _drivers(day: dt.date) -> list[Driver]:
-    return [driver_from_row(d.volunteer, d.windows) for d in drivers_free_on(day)]
+    return [
+        driver_from_row(
+            d.volunteer,
+            d.windows,
+            checks_valid_until=compliance.may_drive_on(d.volunteer, day).valid_until,
+        )
+        for d in drivers_free_on(day)
+    ]
 
 
 def _last_drivers(resident_ids: set[int], day: dt.date) -> dict[int, str]:
@@ -547,8 +555,9 @@ def pin_lift(lift_id: int, volunteer_id: int | None, *, actor_id: int | None = N
         if driver is None or not driver.is_driver:
             msg = f"Volunteer {volunteer_id} is not a driver."
             raise InvalidInput(msg, field="volunteer_id")
-        if not driver.dbs_valid_on(lift.day):
-            msg = f"{driver.full_name}'s DBS check is not valid on {lift.day:%-d %B}."
+        decision = compliance.may_drive_on(driver, lift.day)
+        if not decision:
+            msg = f"{driver.full_name} may not drive on {lift.day:%-d %B}: {decision.summary()}"
             raise InvalidInput(msg, field="volunteer_id")
         if lift.wheelchair and not driver.wheelchair_accessible:
             msg = f"{driver.full_name}'s car does not take a wheelchair."

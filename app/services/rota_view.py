@@ -35,6 +35,7 @@ from app.models import UnservedLift
 from app.models import Venue
 from app.models import Volunteer
 from app.services import clock
+from app.services import compliance
 from app.services import places
 from app.services import plans
 from app.services import unserved as unserved_words
@@ -426,8 +427,9 @@ def driver_choices(lift: LiftRequest) -> list[DriverChoice]:
     for v in drivers:
         windows = availability_on(v, lift.day)
         warning = ""
-        if not v.dbs_valid_on(lift.day):
-            warning = "DBS not valid that day"
+        decision = compliance.may_drive_on(v, lift.day)
+        if not decision:
+            warning = decision.reasons[0].rstrip(".")
         elif lift.wheelchair and not v.wheelchair_accessible:
             warning = "car takes no wheelchair"
         elif not windows:

@@ -44,9 +44,10 @@ REASONS: dict[str, ReasonWords] = {
         "The trip is longer than the ride-time limit, even alone.",
         "Check the addresses; the trip is longer than the ride limit.",
     ),
+    # The optimizer's "valid DBS" carries every driver check (services/compliance.py).
     UnservedReason.NO_DRIVER_WITH_VALID_DBS: ReasonWords(
-        "No driver with a valid DBS check is free.",
-        "Renew a driver's DBS check.",
+        "No driver whose checks (DBS, licence, insurance, MOT) are valid that day is free.",
+        "Bring a driver's checks up to date (Volunteers: driver checks due).",
     ),
     UnservedReason.NO_VEHICLE_LARGE_ENOUGH: ReasonWords(
         "No car has enough seats for the party.",

@@ -110,7 +110,7 @@ def test_pin_choices_put_free_drivers_first_and_warn_about_the_rest(db):
     assert list(choices)[0] == "Able Zed" and choices["Able Zed"].warning == ""
     assert choices["Able Zed"].windows == "8am–6pm"
     assert choices["Bea Car"].warning == "car takes no wheelchair"
-    assert choices["Cy Dbs"].warning == "DBS not valid that day"
+    assert choices["Cy Dbs"].warning == "Their DBS check ran out on 1 January 2029"
     assert choices["Di Off"].warning == "not free that day"
 
 
