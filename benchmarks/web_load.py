@@ -302,6 +302,7 @@ def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[s
     from app import create_app
     from app.extensions import db
     from app.models import LiftRequest
+    from app.models import PlanRoute
     from app.models import Resident
     from app.models import Venue
     from app.services import clock
@@ -349,8 +350,16 @@ def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[s
             .order_by(sa.func.count().desc())
             .limit(1)
         ).first()
+        # A volunteer's page: the driver with the most published routes (issue 13).
+        driver = db.session.execute(
+            sa.select(PlanRoute.volunteer_id, sa.func.count())
+            .group_by(PlanRoute.volunteer_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).first()
         counts = {
             **added,
+            "volunteer": int(driver[0]) if driver else 1,
             "tomorrow lifts": summary.lifts,
             "tomorrow served": summary.served,
             "booked after the plan": late,
@@ -496,6 +505,7 @@ def main() -> int:
             "residents": "/people/residents",
             "a resident's page": f"/people/residents/{counts['person']}",
             "volunteers": "/people/volunteers",
+            "a volunteer's page": f"/people/volunteers/{counts['volunteer']}",
             "texts": "/messages/",
             "rota (demo day)": f"/rota/?day={tomorrow.isoformat()}",
             "rota (40 routes)": f"/rota/?day={big_day.isoformat()}",

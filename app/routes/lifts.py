@@ -38,6 +38,7 @@ from app.services import lifts
 from app.services import people
 from app.services import places
 from app.services.input_rules import parse_day
+from app.services.paging import page_number
 
 bp = Blueprint("lifts", __name__, url_prefix="/lifts")
 
@@ -135,20 +136,21 @@ def _resident_json(r: Any) -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def index() -> str:
-    """List lifts for a day (tomorrow by default), optionally of one status."""
+    """List lifts for a day (tomorrow by default), of one status, of residents searched for."""
     day = _day(request.args.get("day"))
     status = request.args.get("status", "")
-    rows = lifts.list_lifts(day, status=status or None)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status.value] = counts.get(row.status.value, 0) + 1
+    q = request.args.get("q", "").strip()
+    listing = lifts.list_lifts(
+        day, status=status or None, query=q, page=page_number(request.args.get("page"))
+    )
     return render_template(
         "lifts/index.html",
-        lifts=rows,
+        page=listing.page,
         day=day,
         status=status,
+        q=q,
         statuses=[s.value for s in LiftStatus],
-        counts=counts,
+        counts=listing.counts,
     )
 
 

@@ -24,6 +24,7 @@ from app.routes.forms import show_error
 from app.services import message_log
 from app.services import people
 from app.services.input_rules import parse_id
+from app.services.paging import page_number
 from app.services.phones import normalise_phone
 from app.services.simulator import simulate_text
 
@@ -57,7 +58,7 @@ def index() -> str:
         who = people.get_volunteer(flt.volunteer_id)
     return render_template(
         "messages/index.html",
-        messages=message_log.list_messages(flt),
+        page=message_log.page_of_messages(flt, page=page_number(request.args.get("page"))),
         flt=flt,
         who=who,
         statuses=[*message_log.STATUS_GROUPS, *(s.value for s in MessageStatus)],

@@ -42,6 +42,9 @@ from app.services.input_rules import Problems
 from app.services.messaging import add_alert
 from app.services.messaging import dispatch
 from app.services.messaging import queue_text
+from app.services.paging import Page
+from app.services.paging import paginate
+from app.services.people import people_matching
 from app.services.places import lift_place
 
 # A lift must leave time to arrive before an activity starts.
@@ -671,32 +674,62 @@ def get_lift(lift_id: int) -> LiftRequest:
     return lift
 
 
+@dataclass(frozen=True)
+class LiftList:
+    """A page of the lifts list and how many lifts of each status match (all pages)."""
+
+    page: Page[LiftRequest]
+    counts: dict[str, int]
+
+
 def list_lifts(
-    day: dt.date | None = None, *, status: str | None = None, limit: int = 500
-) -> list[LiftRequest]:
-    """Lift legs on ``day`` (all days from today when None), optionally of one status."""
-    stmt = sa.select(LiftRequest).options(
-        joinedload(LiftRequest.resident), joinedload(LiftRequest.activity)
-    )
+    day: dt.date | None = None,
+    *,
+    status: str | None = None,
+    query: str = "",
+    page: int = 1,
+    per_page: int = 100,
+) -> LiftList:
+    """Lift legs on ``day`` (all days from today when None), optionally of one status, and of
+    the residents the one people search finds for ``query`` (issue 13: the list had no search
+    and stopped at 500 rows without saying so)."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if day is not None:
-        stmt = stmt.where(LiftRequest.day == day)
+        conditions.append(LiftRequest.day == day)
     else:
-        stmt = stmt.where(LiftRequest.day >= clock.today())
+        conditions.append(LiftRequest.day >= clock.today())
+    if query.split():
+        conditions.append(
+            LiftRequest.resident_id.in_(people_matching(Resident, query, include_archived=True))
+        )
+    counted = db.session.execute(
+        sa.select(LiftRequest.status, sa.func.count())
+        .where(*conditions)
+        .group_by(LiftRequest.status)
+    ).all()
     if status == "open":
-        stmt = stmt.where(LiftRequest.status.in_(OPEN_STATUSES))
+        conditions.append(LiftRequest.status.in_(OPEN_STATUSES))
     elif status:
         try:
             wanted = LiftStatus(status)
         except ValueError:
             msg = f"'{status}' is not a lift status."
             raise InvalidInput(msg, field="status") from None
-        stmt = stmt.where(LiftRequest.status == wanted)
-    stmt = stmt.order_by(
-        LiftRequest.day,
-        sa.func.coalesce(LiftRequest.pickup_earliest, LiftRequest.arrive_by),
-        LiftRequest.id,
+        conditions.append(LiftRequest.status == wanted)
+    stmt = (
+        sa.select(LiftRequest)
+        .options(joinedload(LiftRequest.resident), joinedload(LiftRequest.activity))
+        .where(*conditions)
+        .order_by(
+            LiftRequest.day,
+            sa.func.coalesce(LiftRequest.pickup_earliest, LiftRequest.arrive_by),
+            LiftRequest.id,
+        )
     )
-    return list(db.session.scalars(stmt.limit(limit)).unique())
+    return LiftList(
+        page=paginate(stmt, number=page, per_page=per_page),
+        counts={st.value: int(n) for st, n in counted},
+    )
 
 
 def book_recurring_lift(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,8 @@ from app.extensions import db
 from app.models import Message
 from app.models import MessageDirection
 from app.models import MessageStatus
+from app.services.paging import Page
+from app.services.paging import paginate
 from app.services.phones import normalise_phone
 
 # "failed" on the dashboard means every text that did not reach the phone.
@@ -42,6 +45,11 @@ def _as_stored(phone: str) -> str:
 
 def list_messages(flt: MessageFilter, *, limit: int = 200) -> list[Message]:
     """The newest texts matching ``flt``, with the person each concerns loaded."""
+    stmt = _filtered(flt)
+    return list(db.session.scalars(_ordered(stmt).limit(limit)).unique())
+
+
+def _filtered(flt: MessageFilter) -> sa.Select[Any]:
     stmt = sa.select(Message).options(joinedload(Message.resident), joinedload(Message.volunteer))
     if flt.status:
         if flt.status in STATUS_GROUPS:
@@ -64,5 +72,14 @@ def list_messages(flt: MessageFilter, *, limit: int = 200) -> list[Message]:
         stmt = stmt.where(Message.resident_id == flt.resident_id)
     if flt.volunteer_id is not None:
         stmt = stmt.where(Message.volunteer_id == flt.volunteer_id)
-    stmt = stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
-    return list(db.session.scalars(stmt).unique())
+    return stmt
+
+
+def _ordered(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    return stmt.order_by(Message.created_at.desc(), Message.id.desc())
+
+
+def page_of_messages(flt: MessageFilter, *, page: int = 1, per_page: int = 100) -> Page[Message]:
+    """A page of the texts log, newest first, with the count of all matching texts (issue 13:
+    the log stopped at 200 without saying so)."""
+    return paginate(_ordered(_filtered(flt)), number=page, per_page=per_page)

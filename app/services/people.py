@@ -757,6 +757,14 @@ def _people_stmt(model: type[Person], query: str, *, include_archived: bool) -> 
     return stmt.order_by(model.last_name, model.first_name, model.id)
 
 
+def people_matching(
+    model: type[Person], query: str, *, include_archived: bool = False
+) -> sa.Select[Any]:
+    """The ids :func:`search_people` finds, as a subquery for other lists (the lifts list)."""
+    stmt = _people_stmt(model, query, include_archived=include_archived)
+    return stmt.with_only_columns(model.id).order_by(None)
+
+
 def search_residents(
     query: str, *, limit: int = 10, include_archived: bool = False
 ) -> list[Resident]:
