@@ -603,6 +603,9 @@ class SearchParams:
         where nobody is aboard).
     neighbours
         Nearest requests tried by the exchange operator.
+    stall_iterations
+        After this many iterations without a better plan, one round of the local search on
+        the best plan, and the search goes on from it (``None``: only at the end).
     polish_share
         Share of the time kept for the final pair-relocate descent (which stops at the time
         limit: the whole solve keeps to it).
@@ -634,6 +637,7 @@ class SearchParams:
     relocate_passes: int = 3
     local_search: tuple[str, ...] = ("relocate", "exchange", "two_opt_star")
     neighbours: int = 10
+    stall_iterations: int | None = 300
     polish_share: float = 0.05
     keep_share: float = 0.6
 

@@ -1069,6 +1069,7 @@ def improve(
     attempt_until = route_min_until
     target = srch.bank_weight(bank)
     loop_end = deadline - sp.polish_share * span  # the rest for the final descent
+    last_best = 0
     while True:
         now = time.monotonic()
         if now >= loop_end or (max_it is not None and it >= max_it):
@@ -1122,8 +1123,29 @@ def improve(
                     stats["lns_routes_removed"] += 1
                     stats["lns_last_removal_s"] = now - t0
                 best_obj, best_routes, best_bank = true_obj, list(new), set(new_bank)
+                last_best = it
+                stats["lns_last_best_s"] = now - t0
                 if on_improvement is not None:
                     on_improvement()
+        if (
+            sp.stall_iterations
+            and not emptying
+            and it - last_best >= sp.stall_iterations
+            and sp.local_search
+        ):
+            # Stalled: the local search on the best plan, and go on from there (an iterated
+            # local search's intensification).
+            last_best = it
+            polished = list(best_routes)
+            if sum(srch.local_search(polished, best_bank, 1, loop_end).values()):
+                best_routes, best_obj = polished, srch.objective(polished, best_bank)
+                stats["lns_polished"] = stats.get("lns_polished", 0.0) + 1
+            # ... and from now on no request is parked in the bank: a search that parks them
+            # can drift among incomplete plans and never find a better complete one.
+            w_dist = srch.w_unserved
+            routes, bank = list(best_routes), set(best_bank)
+            cur_obj = srch.objective(routes, bank, w_dist)
+            stats["lns_stalled"] = stats.get("lns_stalled", 0.0) + 1
         if emptying and srch.bank_weight(bank) <= target:
             emptying = False
             cur_obj = srch.objective(routes, bank, w_dist)
