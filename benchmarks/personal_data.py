@@ -454,6 +454,16 @@ def build(rng: random.Random) -> dict[str, int]:
             }
         )
     _insert("audit_log", audit)
+    if db.engine.dialect.name == "postgresql":
+        # Rows were inserted with their ids: move each id sequence past them.
+        for t in Base.metadata.sorted_tables:
+            if "id" in t.c and t.c.id.autoincrement is not False and t.c.id.primary_key:
+                db.session.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {t.name}), 0) + 1, false)"
+                    )
+                )
     db.session.commit()
     return {"joyce": joyce_id}
 

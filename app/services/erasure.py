@@ -289,13 +289,19 @@ def _earlier_identifiers(kind: Kind, person_ids: Sequence[int]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+# Up to this many identifiers the database finds the rows (one LIKE each); beyond (a retention
+# batch), every non-empty value is read once and matched in Python with one trie-shaped regex,
+# since hundreds of ILIKEs per row are slow on PostgreSQL.
+SQL_SWEEP_MAX = 40
+
+
 def _sweep(strings: Sequence[str]) -> dict[str, int]:
     """Replace the identifiers in every free-text column of every table (other people's rows)."""
+    sql_max = SQL_SWEEP_MAX
+    strings = sorted({s for s in strings if s.strip()}, key=len, reverse=True)
     if not strings:
         return {}
-    pattern = re.compile(
-        "|".join(re.escape(s) for s in sorted(set(strings), key=len, reverse=True)), re.IGNORECASE
-    )
+    pattern = trie_pattern(strings)
     changed: dict[str, int] = {}
     sqlite = db.engine.dialect.name == "sqlite"
     for rule in REGISTRY:
@@ -304,8 +310,11 @@ def _sweep(strings: Sequence[str]) -> dict[str, int]:
             if not col.sweep:
                 continue
             text = sa.cast(t.c[name], sa.Text)
-            likes = [_contains(text, s, sqlite=sqlite) for s in strings]
-            rows = db.session.execute(sa.select(t.c.id, t.c[name]).where(sa.or_(*likes))).all()
+            if len(strings) <= sql_max:
+                where = _contains_any(text, strings, sqlite=sqlite)
+            else:
+                where = sa.and_(t.c[name].is_not(None), text != "")
+            rows = db.session.execute(sa.select(t.c.id, t.c[name]).where(where))
             updates = []
             for row_id, value in rows:
                 cleaned = _replace(value, pattern)
@@ -317,12 +326,44 @@ def _sweep(strings: Sequence[str]) -> dict[str, int]:
     return changed
 
 
-def _contains(text: sa.ColumnElement[Any], needle: str, *, sqlite: bool) -> sa.ColumnElement[bool]:
-    """Case-insensitive "contains"; SQLite's LIKE already ignores ASCII case, and is faster."""
-    pattern = f"%{_escape(needle)}%"
+def trie_pattern(strings: Sequence[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of ``strings``, longest first, shaped as a trie.
+
+    A plain alternation of hundreds of strings is tried one by one at every position; the trie
+    shares prefixes, so a batch's identifiers are matched in one pass.
+    """
+    trie: dict[str, Any] = {}
+    for text in strings:
+        node = trie
+        for char in text.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie), re.IGNORECASE)
+
+
+def _contains_any(
+    text: sa.ColumnElement[Any], needles: Sequence[str], *, sqlite: bool
+) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains any of": SQLite's LIKE (which ignores ASCII case); on
+    PostgreSQL one ``~*`` regex of the literal needles (one pass, where ILIKEs scan once each).
+    """
     if sqlite:
-        return text.like(pattern, escape="\\")
-    return text.ilike(pattern, escape="\\")
+        return sa.or_(*(text.like(f"%{_escape(n)}%", escape="\\") for n in needles))
+    alternatives = "|".join(_ASCII_PUNCTUATION.sub(r"\\\g<0>", n) for n in needles)
+    return text.op("~*")(f"({alternatives})")
+
+
+# Escaped with a backslash in a PostgreSQL regex: in its ARE syntax a backslash before a
+# non-alphanumeric character is that character, literally.
+_ASCII_PUNCTUATION = re.compile(r"[ -/:-@\[-`{-~]")
 
 
 def _sweep_mentions(kind: Kind, person_id: int, phone: Any, first_name: str) -> dict[str, int]:
