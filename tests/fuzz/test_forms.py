@@ -118,6 +118,11 @@ FORMS = [
     Form("admin.unthrottle", "/admin/users/{staff}/unthrottle", "/admin/users"),
     Form("admin.password", "/admin/users/{staff}/password", "/admin/users/{staff}/password"),
     Form("admin.training", "/admin/training/resident/{resident}", "/people/residents/{resident}"),
+    # Issue 14: the export stores its audit row and answers with the zip (no redirect).
+    Form("personal_data.export_download", "/admin/people/resident/{resident}/export",
+         "/admin/people/resident/{resident}/export", True),
+    Form("personal_data.erase", "/admin/people/volunteer/{volunteer}/erase",
+         "/admin/people/volunteer/{volunteer}/erase"),
     Form("admin.training", "/admin/training/volunteer/{volunteer}",
          "/people/volunteers/{volunteer}"),
     Form("referrals.refer_submit", "/refer", "/refer", True),
