@@ -190,6 +190,7 @@ KNOWN_ACTIONS = (
     "plan",
     "publish",
     "replan",
+    "promise",
     "accept_route",
     "decline_route",
     "pin",

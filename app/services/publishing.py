@@ -198,6 +198,31 @@ def resident_lifts(plan: Plan) -> dict[int, ResidentLift]:
     return found
 
 
+def _audit_promise(
+    planned: ResidentLift, before: ResidentLift | None, *, actor_id: int | None, now: dt.datetime
+) -> None:
+    """What the resident is now promised (driver, pickup from, home at), from what (issue 14)."""
+
+    def told(lift: ResidentLift | None) -> tuple[int | None, str | None, str | None]:
+        if lift is None:
+            return None, None, None
+        home = None if lift.home_s is None else clock.time_of_day(lift.home_s)
+        return lift.driver.id, clock.time_of_day(_window_start(lift.pickup_s) * 60), home
+
+    old, new = told(before), told(planned)
+    record_event(
+        "promise",
+        planned.lift,
+        staff_id=actor_id,
+        changes={
+            "driver_id": (old[0], new[0]),
+            "pickup_from": (old[1], new[1]),
+            "home_at": (old[2], new[2]),
+        },
+        now=now,
+    )
+
+
 def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
     window_from, window_to = pickup_window(planned.pickup_s)
     return words.render(
@@ -344,6 +369,7 @@ def publish_plan(
         if before is not None and before.key == planned.key:
             continue
         name = "lift_confirmed" if before is None else "lift_changed"
+        _audit_promise(planned, before, actor_id=actor_id, now=now)
         body = _resident_text(name, planned, day)
         residents_texted += 1
         queued.append(

@@ -112,6 +112,13 @@ def test_publishing_and_re_publishing_are_audited_with_the_plan_they_replace(day
     kim = create_user("kim@bureau.example", "Kim", "correct horse battery", "coordinator")
     [first] = _rows("publish")
     assert first.entity_id == day.plan.id and first.changes["status"] == ["draft", "published"]
+    promised = {r.entity_id: r.changes for r in _rows("promise")}
+    assert promised[day.joan_out.id] == {
+        "driver_id": [None, day.dev.id],
+        "pickup_from": [None, "9:05am"],
+        "home_at": [None, "12:05pm"],
+    }
+    assert promised[day.amir_out.id]["driver_id"] == [None, day.sue.id]
     replan = make_plan(
         DAY,
         [
