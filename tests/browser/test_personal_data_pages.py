@@ -98,7 +98,11 @@ def test_admin_exports_then_erases_joyce(page: Any, site: tuple[LiveServer, int]
     page.get_by_label("Why is this person erased?").fill("Asked by phone on 2 December")
     page.get_by_label("Type the reference to confirm").fill("R0")
     page.get_by_role("button", name=f"Erase R{joyce_id} for ever").click()
-    assert page.get_by_text(f"Type R{joyce_id} to confirm the erasure.").is_visible()
+    # Named in the error summary (a link to the field) and next to the field itself.
+    assert (
+        page.locator("#confirm-error").inner_text() == f"Type R{joyce_id} to confirm the erasure."
+    )
+    assert page.get_by_role("link", name=f"Type R{joyce_id} to confirm the erasure.").is_visible()
     shot(page, "pd-03-erase-wrong-reference")
     assert axe_violations(page) == []
     page.get_by_label("Type the reference to confirm").fill(f"R{joyce_id}")
