@@ -1,6 +1,6 @@
 """Web load benchmark (issues 7, 10 and 13): server time p95 of the main pages (dashboard, rota,
-lifts, people, a person's page, texts, today) under 20 concurrent users, on the demo borough through
-the real web app, and how soon the rota page with 40 routes is usable in Chromium.
+lifts, people, a person's page, texts, today, calls) under 20 concurrent users, on the demo
+borough through the real web app, and how soon the rota page with 40 routes is usable in Chromium.
 
 Usage::
 
@@ -291,6 +291,39 @@ def _publish_for_today(plan_id: int) -> None:
     db.session.commit()
 
 
+def _fill_the_call_list() -> int:
+    """A busy afternoon's call list (issue 13): 30 residents with lifts booked who cannot be
+    texted (no consent), 30 open alerts (calls asked for, failed texts, silent drivers); the
+    page also lists the lifts the plans could not give. Returns how many entries it shows."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import AlertKind
+    from app.models import LiftRequest
+    from app.models import Resident
+    from app.models import Volunteer
+    from app.services.calls import call_list
+    from app.services.messaging import add_alert
+
+    booked = db.session.scalars(
+        sa.select(Resident)
+        .where(Resident.id.in_(sa.select(LiftRequest.resident_id)))
+        .order_by(Resident.id)
+        .limit(60)
+    ).all()
+    for resident in booked[:30]:
+        resident.sms_consent = False
+    kinds = (AlertKind.CALL_REQUESTED, AlertKind.TEXT_FAILED)
+    for i, resident in enumerate(booked[30:]):
+        add_alert(kinds[i % 2], f"Benchmark alert {i} about {resident.full_name}.", person=resident)
+    for driver in db.session.scalars(
+        sa.select(Volunteer).where(Volunteer.is_driver.is_(True)).limit(5)
+    ):
+        add_alert(AlertKind.DRIVER_NO_REPLY, f"{driver.full_name} has not answered.", person=driver)
+    db.session.commit()
+    return len(call_list())
+
+
 def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[str, int]]:
     """Fresh schema, demo borough, tomorrow planned, and a 40-route day a week later.
 
@@ -343,6 +376,7 @@ def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[s
             late += 1
         build_forty_routes(big_day)
         _publish_for_today(build_forty_routes(clock.today(), seed=13))
+        calls = _fill_the_call_list()
         # A person's page: the resident with the most lifts.
         busiest = db.session.execute(
             sa.select(LiftRequest.resident_id, sa.func.count())
@@ -364,6 +398,7 @@ def prepare(database_url: str, instance: Path) -> tuple[dt.date, dt.date, dict[s
             "tomorrow served": summary.served,
             "booked after the plan": late,
             "person": int(busiest[0]) if busiest else 1,
+            "calls to make": calls,
         }
         db.session.remove()
         db.engine.dispose()
@@ -510,6 +545,7 @@ def main() -> int:
             "rota (demo day)": f"/rota/?day={tomorrow.isoformat()}",
             "rota (40 routes)": f"/rota/?day={big_day.isoformat()}",
             "today (40 routes)": "/today/",
+            "calls": "/calls/",
         }
         port = _free_port()
         log_file = tmp_path / "access.log"

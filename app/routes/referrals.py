@@ -28,7 +28,6 @@ from app.services import referrals
 from app.services import risk
 from app.services import screening
 from app.services.input_rules import parse_id
-from app.services.paging import page_number
 
 bp = Blueprint("referrals", __name__)
 
@@ -144,10 +143,11 @@ def new() -> Any:
 @login_required
 def queue() -> str:
     """Open referrals by tier, then waiting time; overdue ones highlighted."""
-    page = outreach.outreach_queue(page=page_number(request.args.get("page")))
+    rows = outreach.outreach_queue()
     return render_template(
         "referrals/outreach.html",
-        page=page,
+        rows=rows,
+        total=outreach.open_count(),
         special=referrals.sees_special_category(current_user.role),
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
+from app.models import Activity
 from app.models import Alert
 from app.models import AlertKind
 from app.models import LiftRequest
@@ -44,8 +45,9 @@ from app.services.places import lift_place
 from app.services.publishing import pickup_window
 from app.services.publishing import planned_lift_times
 
-# How far ahead a booked lift makes someone who cannot be texted worth a call.
-LOOKAHEAD_DAYS = 14
+# How far ahead a booked lift makes someone who cannot be texted worth a call: the coming week
+# (the day's pickup times are known the afternoon before; a later lift shows again nearer).
+LOOKAHEAD_DAYS = 7
 NOTE_MAX_CHARS = 500
 # Lifts that are still going ahead (an unserved lift is its own reason to call).
 BOOKED = (LiftStatus.REQUESTED, LiftStatus.PLANNED, LiftStatus.CONFIRMED)
@@ -97,6 +99,15 @@ def _when_s(lift: LiftRequest) -> int:
     return t.hour * 3600 + t.minute * 60 if t is not None else 0
 
 
+# What naming a lift's place reads, loaded with the lifts (one query each, not one per lift).
+_LIFT_PLACES = (
+    selectinload(LiftRequest.activity).selectinload(Activity.venue),
+    selectinload(LiftRequest.venue),
+    selectinload(LiftRequest.outbound).selectinload(LiftRequest.activity),
+    selectinload(LiftRequest.outbound).selectinload(LiftRequest.venue),
+)
+
+
 def _lift_line(lift: LiftRequest, times: dict[int, tuple[str, int]]) -> LiftLine:
     going = "home from" if lift.leg.value == "return" else "to"
     text = f"{words.short_day(lift.day)}: lift {going} {lift_place(lift) or 'their destination'}"
@@ -125,18 +136,23 @@ def _called_lift_ids(kind: AlertKind, lift_ids: Sequence[int]) -> set[int]:
     }
 
 
-def _upcoming(statuses: Sequence[LiftStatus], today: dt.date) -> list[LiftRequest]:
+def _upcoming(
+    statuses: Sequence[LiftStatus], today: dt.date, *, among: list[int] | None = None
+) -> list[LiftRequest]:
+    stmt = sa.select(LiftRequest)
+    if among is not None:
+        stmt = stmt.where(LiftRequest.resident_id.in_(among))
     return list(
         db.session.scalars(
-            sa.select(LiftRequest)
-            .join(Resident, Resident.id == LiftRequest.resident_id)
+            stmt.join(Resident, Resident.id == LiftRequest.resident_id)
             .where(
                 LiftRequest.day >= today,
                 LiftRequest.day <= today + dt.timedelta(days=LOOKAHEAD_DAYS),
                 LiftRequest.status.in_(list(statuses)),
                 Resident.active.is_(True),
             )
-            .options(selectinload(LiftRequest.resident), selectinload(LiftRequest.activity))
+            # Residents already read are in the session: only the unserved lifts load theirs.
+            .options(*_LIFT_PLACES, *(() if among else (selectinload(LiftRequest.resident),)))
             .order_by(LiftRequest.day, LiftRequest.id)
         )
     )
@@ -175,13 +191,28 @@ def _by_resident(
 
 
 def _cannot_be_texted(today: dt.date) -> list[CallEntry]:
-    lifts = _upcoming(BOOKED, today)
+    # Who has a lift coming first (people only, a light query), then the lifts of those who
+    # cannot be texted: a busy fortnight has hundreds of lifts, few of them for such people.
+    residents = db.session.scalars(
+        sa.select(Resident).where(
+            Resident.active.is_(True),
+            Resident.id.in_(
+                sa.select(LiftRequest.resident_id).where(
+                    LiftRequest.day >= today,
+                    LiftRequest.day <= today + dt.timedelta(days=LOOKAHEAD_DAYS),
+                    LiftRequest.status.in_(list(BOOKED)),
+                )
+            ),
+        )
+    ).all()
     why: dict[int, str] = {}
-    for lift in lifts:
-        if lift.resident_id not in why:
-            reason = why_not_text(lift.resident, lift.resident.phone)
-            if reason is not None:
-                why[lift.resident_id] = f"{reason} Tell them about these lifts by phone."
+    for resident in residents:
+        reason = why_not_text(resident, resident.phone)
+        if reason is not None:
+            why[resident.id] = f"{reason} Tell them about these lifts by phone."
+    if not why:
+        return []
+    lifts = _upcoming(BOOKED, today, among=list(why))
     return _by_resident(AlertKind.NO_TEXTS, lifts, why, today)
 
 
@@ -202,9 +233,7 @@ def _open_alerts() -> list[CallEntry]:
     lifts = {
         lift.id: lift
         for lift in db.session.scalars(
-            sa.select(LiftRequest)
-            .where(LiftRequest.id.in_(lift_ids))
-            .options(selectinload(LiftRequest.activity))
+            sa.select(LiftRequest).where(LiftRequest.id.in_(lift_ids)).options(*_LIFT_PLACES)
         )
     }
     times = planned_lift_times(list(lifts.values()))

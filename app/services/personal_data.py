@@ -23,6 +23,7 @@ from dataclasses import field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Erasure
@@ -796,15 +797,27 @@ def age_band(born: dt.date | None, on: dt.date) -> str | None:
     return "85+"
 
 
+_ERASED_MEMO = "erased_ids_by_kind"
+
+
+@sa.event.listens_for(Session, "after_flush")
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_erased(session: Session, *_: Any) -> None:
+    """A write (an erasure) or a new transaction may change who is erased: ask again."""
+    session.info.pop(_ERASED_MEMO, None)
+
+
 def is_erased(person: Resident | Volunteer) -> bool:
-    """True when this person's personal data has been erased (the one rule; issue 14)."""
+    """True when this person's personal data has been erased (the one rule; issue 14).
+
+    The erased ids of each kind are read once per transaction (one query, then a set lookup):
+    the call list asks this for hundreds of people on one page (issue 13).
+    """
     kind = Kind.RESIDENT if isinstance(person, Resident) else Kind.VOLUNTEER
-    return (
-        db.session.scalar(
-            sa.select(Erasure.id).where(Erasure.kind == kind.value, Erasure.person_id == person.id)
-        )
-        is not None
-    )
+    memo: dict[str, frozenset[int]] = db.session.info.setdefault(_ERASED_MEMO, {})
+    if kind.value not in memo:
+        memo[kind.value] = frozenset(db.session.scalars(erased_ids(kind)))
+    return person.id in memo[kind.value]
 
 
 def erased_ids(kind: Kind) -> sa.Select[tuple[int]]:
