@@ -23,10 +23,12 @@ from app.models import ContactOutcome
 from app.models import ReferralChannel
 from app.routes.access import editor_required
 from app.routes.throttling import rate_limited
+from app.services import messaging
 from app.services import outreach
 from app.services import referrals
 from app.services import risk
 from app.services import screening
+from app.services import screening_by_text
 from app.services.input_rules import parse_id
 
 bp = Blueprint("referrals", __name__)
@@ -233,6 +235,16 @@ def screen(referral_id: int) -> Response:
     tier = risk.refresh_tier(referral)
     db.session.commit()
     flash(f"Screen saved: UCLA {result.ucla}. {tier.words}", "ok")
+    return _back(referral_id)
+
+
+@bp.post("/referrals/<int:referral_id>/screen-by-text")
+@editor_required
+def screen_by_text(referral_id: int) -> Response:
+    """Text the screen's first question; the replies come back as numbered answers."""
+    text = screening_by_text.start(referral_id, actor_id=current_user.id)
+    messaging.dispatch([text])
+    flash("The first question is on its way by text; answers arrive as they reply.", "ok")
     return _back(referral_id)
 
 

@@ -43,6 +43,7 @@ from app.models.base import now_utc
 from app.services import befriending
 from app.services import clock
 from app.services import consent
+from app.services import screening_by_text
 from app.services import sms_templates as words
 from app.services.input_rules import clean_inbound_text
 from app.services.lifts import ARRIVE_BEFORE_START
@@ -469,6 +470,10 @@ def _resident(
 ) -> _Turn:
     state, data = conversation.state, dict(conversation.data or {})
     number = _number(word)
+    if state == screening_by_text.STATE:
+        # The loneliness screen by text (issue 16): every reply is an answer to it.
+        _understood(conversation)
+        return _Turn(screening_by_text.answer(conversation, number, now=now))
     if state in ("book_confirm", "drop_confirm") and number is None:
         number = 1 if word in ("yes", "y", "yes please") else 2 if word in ("no", "n") else None
     if state == "book_choose" and number is not None:

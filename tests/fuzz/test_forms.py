@@ -126,6 +126,8 @@ FORMS = [
     Form("referrals.new", "/referrals/new", "/referrals/new"),
     Form("referrals.match", "/referrals/{referral}/match", "/referrals/{referral}"),
     Form("referrals.screen", "/referrals/{referral}/screen", "/referrals/{referral}"),
+    Form("referrals.screen_by_text", "/referrals/{referral}/screen-by-text",
+         "/referrals/{referral}"),
     Form("referrals.contact", "/referrals/{referral}/contact", "/referrals/{referral}"),
     Form("referrals.connector", "/referrals/{referral}/connector", "/referrals/{referral}"),
     Form("referrals.status", "/referrals/{referral}/status", "/referrals/{referral}"),
