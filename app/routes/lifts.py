@@ -180,11 +180,14 @@ def create() -> str | Response:
             chosen = people.get_resident(rid)
         except DomainError:
             form.resident_id.data = ""
-    if form.validate_on_submit():
+    no_resident = "Find the resident first: type their name, phone or postcode."
+    if form.is_submitted() and not form.validate():
+        if chosen is None:  # shown with the form's other problems, all at once (issue 13)
+            form.resident_id.errors = [no_resident]
+    elif form.is_submitted():
         try:
             if chosen is None:
-                msg = "Find the resident first: type their name, phone or postcode."
-                raise InvalidInput(msg, field="resident_id")
+                raise InvalidInput(no_resident, field="resident_id")
             data = lifts.LiftInput(
                 resident_id=chosen.id,
                 day=form.day.data,

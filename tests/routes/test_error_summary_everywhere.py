@@ -15,7 +15,8 @@ def _summary_links(page: str) -> list[str]:
 def test_the_lift_form_summarises_its_problems(client, coordinator, db):
     page = client.post("/lifts/new", data={"day": "", "arrive_by": "99:99"}).get_data(as_text=True)
     assert "There is a problem" in page
-    assert {"day", "arrive_by"} <= set(_summary_links(page))
+    # No resident chosen, no day, an impossible time: all three at once.
+    assert {"resident-q", "day", "arrive_by"} <= set(_summary_links(page))
 
 
 def test_the_availability_page_summarises_every_window_wrong(client, coordinator, db):
