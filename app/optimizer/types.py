@@ -111,6 +111,9 @@ class Lift:
     outbound_id
         For a return leg, the outward lift: the return is planned only if the outward lift is
         (nobody is collected from a place they were never taken to).
+    ride_with
+        Lifts of the resident's named friend that day: in the car together, both earn
+        ``Weights.friend_ride_s`` (a soft preference).
     """
 
     id: str
@@ -130,9 +133,13 @@ class Lift:
     last_driver_id: str | None = None
     max_ride_s: int | None = None
     outbound_id: str | None = None
+    ride_with: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         what = f"lift {self.id!r}"
+        if self.id in self.ride_with:
+            msg = f"The {what} names itself as a friend's lift to ride with."
+            raise InvalidProblem(msg)
         if self.outbound_id is not None and self.outbound_id == self.id:
             msg = f"The {what} is its own outward lift."
             raise InvalidProblem(msg)
@@ -315,6 +322,8 @@ class Weights:
     shared_ride_s
         Bonus for each resident in the car at the same time as another going to (or coming
         back from) the same place: shared rides to the same activity (issue 12).
+    friend_ride_s
+        Bonus for each resident in the car at the same time as their named friend.
     """
 
     driver_fixed_s: int = 4 * 3600
@@ -324,6 +333,7 @@ class Weights:
     shift_tolerance_s: int = 600
     continuity_s: int = 300
     shared_ride_s: int = 300
+    friend_ride_s: int = 600
 
     def __post_init__(self) -> None:
         for name in (
@@ -334,6 +344,7 @@ class Weights:
             "shift_tolerance_s",
             "continuity_s",
             "shared_ride_s",
+            "friend_ride_s",
         ):
             if getattr(self, name) < 0:
                 msg = f"The objective weight {name} is negative ({getattr(self, name)})."
@@ -389,6 +400,10 @@ class Problem:
             raise InvalidProblem(msg)
         known = set(driver_ids)
         for lift in self.lifts:
+            for other in lift.ride_with:
+                if other not in lift_ids:
+                    msg = f"The lift {lift.id!r} names an unknown friend's lift ({other!r})."
+                    raise InvalidProblem(msg)
             if lift.outbound_id is not None and lift.outbound_id not in lift_ids:
                 msg = f"The lift {lift.id!r} names an unknown outward lift ({lift.outbound_id!r})."
                 raise InvalidProblem(msg)

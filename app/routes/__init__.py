@@ -56,6 +56,7 @@ def register_template_filters(app: Flask) -> None:
     the same words as the texts and run sheets (issue 10).
     """
     from app.services import clock
+    from app.services.consent import agrees_to
     from app.services.consent import consent_view
     from app.services.lifts import lift_needs_in_words
     from app.services.people import volunteer_roles
@@ -68,6 +69,7 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(lift_needs_in_words, "needs")
     app.add_template_filter(volunteer_roles, "roles")
     app.add_template_filter(consent_view, "consents")  # people/_consents.html (issue 14)
+    app.add_template_filter(agrees_to, "agrees_to")  # ``person|agrees_to('texts')``
     # A lift's two ends with places by name (issue 13): ``lift|from_place``, ``lift|to_place``.
     app.add_template_filter(lambda lift: lift_end(lift, pickup=True), "from_place")
     app.add_template_filter(lambda lift: lift_end(lift, pickup=False), "to_place")

@@ -30,6 +30,7 @@ from app.services import risk
 from app.services import screening
 from app.services import screening_by_text
 from app.services.input_rules import parse_id
+from app.services.paging import page_number
 
 bp = Blueprint("referrals", __name__)
 
@@ -145,11 +146,10 @@ def new() -> Any:
 @login_required
 def queue() -> str:
     """Open referrals by tier, then waiting time; overdue ones highlighted."""
-    rows = outreach.outreach_queue()
+    page = outreach.outreach_queue(page=page_number(request.args.get("page")))
     return render_template(
         "referrals/outreach.html",
-        rows=rows,
-        total=outreach.open_count(),
+        page=page,
         special=referrals.sees_special_category(current_user.role),
     )
 

@@ -120,6 +120,11 @@ def allows(person: Person, purpose: ConsentPurpose) -> bool:
     return why_not(person, purpose) is None
 
 
+def agrees_to(person: Person, purpose: str) -> bool:
+    """`allows` by the purpose's stored name, for templates: ``person|agrees_to('texts')``."""
+    return allows(person, ConsentPurpose(purpose))
+
+
 def _actor(person: Person, how: ConsentHow, staff_id: int | None) -> AuditActor | None:
     if staff_id is not None:
         return AuditActor.STAFF

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 from typing import TypeVar
 
@@ -274,3 +275,19 @@ def under_way_from_stops(
         on_board=tuple(str(lid) for lid in aboard),
         driven_s=driven,
     )
+
+
+def with_named_friends(rows: Iterable[LiftRequest], lifts: Sequence[Lift]) -> list[Lift]:
+    """Give each lift the lifts of the resident's named friend that day (``ride_with_id``):
+    the planner's soft bonus for putting them in the same car (issue 12)."""
+    resident_of = {str(row.id): row.resident_id for row in rows}
+    friend_of = {row.resident_id: row.resident.ride_with_id for row in rows}
+    by_resident: dict[int, list[str]] = {}
+    for lift in lifts:
+        by_resident.setdefault(resident_of[lift.id], []).append(lift.id)
+    out = []
+    for lift in lifts:
+        friend = friend_of.get(resident_of[lift.id])
+        theirs = by_resident.get(friend, []) if friend is not None else []
+        out.append(replace(lift, ride_with=frozenset(theirs)) if theirs else lift)
+    return out

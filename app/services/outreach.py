@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import InvalidInput
 from app.errors import NotFound
 from app.extensions import db
+from app.models import ConsentPurpose
 from app.models import ContactAttempt
 from app.models import ContactOutcome
 from app.models import OutreachTier
@@ -28,6 +29,8 @@ from app.models import ReferralStatus
 from app.models import StaffUser
 from app.models.base import now_utc
 from app.services import clock
+from app.services import consent
+from app.services import paging
 from app.services.audit import record_change
 
 DEFAULT_TARGET_DAYS = {"urgent": 0, "high": 2, "medium": 5, "low": 10}
@@ -95,8 +98,18 @@ def failed_attempts(referral: Referral) -> int:
     return sum(1 for a in referral.attempts if a.outcome in FAILED)
 
 
+def why_not_contact(referral: Referral) -> str | None:
+    """Why the bureau may not contact this referred person now, or None (consent's one rule)."""
+    if referral.resident is None:
+        return None
+    return consent.why_not(referral.resident, ConsentPurpose.AFTER_REFERRAL)
+
+
 def next_step(referral: Referral) -> str:
     """What staff should do next for an open referral, in words."""
+    refused = why_not_contact(referral)
+    if refused is not None:
+        return f"Do not contact: {refused} Close the referral."
     if referral.status != ReferralStatus.RECEIVED:
         return "Keep in touch until they are connected."
     if failed_attempts(referral) >= FAILED_BEFORE_LETTER:
@@ -124,19 +137,26 @@ def _tier_rank() -> sa.Case[int]:
     )
 
 
-def outreach_queue(*, now: dt.datetime | None = None, limit: int = 500) -> list[QueueRow]:
-    """Open referrals by tier (urgent first), then longest waiting; overdue ones flagged."""
+def outreach_queue(
+    *, now: dt.datetime | None = None, page: int = 1, per_page: int = paging.PER_PAGE
+) -> paging.Page[QueueRow]:
+    """Open referrals by tier (urgent first), then longest waiting; overdue ones flagged.
+
+    One page at a time with the count of all (services/paging.py), so a long queue is never
+    cut off silently and the page stays fast with 1,000 open referrals (issue 16).
+    """
     now = now or now_utc()
     today = clock.today(now)
-    rows = db.session.scalars(
+    found = paging.paginate(
         sa.select(Referral)
         .where(Referral.status.in_(OPEN_STATUSES))
         .options(selectinload(Referral.attempts), selectinload(Referral.connector))
-        .order_by(_tier_rank(), Referral.created_at, Referral.id)
-        .limit(limit)
-    ).all()
+        .order_by(_tier_rank(), Referral.created_at, Referral.id),
+        number=page,
+        per_page=per_page,
+    )
     out = []
-    for referral in rows:
+    for referral in found.items:
         due = due_on(referral.tier, referral.created_at)
         waiting = (today - clock.today(referral.created_at)).days
         out.append(
@@ -148,7 +168,7 @@ def outreach_queue(*, now: dt.datetime | None = None, limit: int = 500) -> list[
                 next_step=next_step(referral),
             )
         )
-    return out
+    return paging.Page(items=out, total=found.total, number=found.number, per_page=per_page)
 
 
 def open_count() -> int:
@@ -186,6 +206,10 @@ def log_attempt(
         raise InvalidInput(msg, field="outcome") from None
     if referral.status not in OPEN_STATUSES:
         msg = "This referral is closed; reopen it before logging contact."
+        raise InvalidInput(msg, field="outcome")
+    refused = why_not_contact(referral)
+    if refused is not None:
+        msg = f"Do not contact them: {refused}"
         raise InvalidInput(msg, field="outcome")
     if result in (ContactOutcome.LETTER_SENT, ContactOutcome.VISIT_BOOKED) and (
         failed_attempts(referral) < FAILED_BEFORE_LETTER

@@ -58,6 +58,7 @@ from app.services.optimizer_mapping import outcome_sets
 from app.services.optimizer_mapping import published_position
 from app.services.optimizer_mapping import settled_stops
 from app.services.optimizer_mapping import under_way_from_stops
+from app.services.optimizer_mapping import with_named_friends
 from app.services.people import drivers_free_on
 from app.services.personal_data import Kind
 from app.services.personal_data import erased_ids
@@ -221,6 +222,7 @@ def plan_day(
         except (InvalidInput, InvalidProblem) as exc:
             left_out.append((row, unserved_words.NO_LOCATION, str(exc)))
     lifts, orphaned = _returns_follow_outbound(rows, lifts)
+    lifts = with_named_friends(rows, lifts)
     travel = travel or travel_times()
     limit = time_limit_s or planning_time_limit(replanning=published is not None)
     params = SolveParams(time_limit_s=limit, workers=workers or planning_workers())

@@ -37,9 +37,12 @@ from app.models import AlertKind
 from app.models import AvailabilityException
 from app.models import Pairing
 from app.models import PairingStatus
+from app.models import PlanStatus
 from app.models import RecurringLift
 from app.models import ReferralChannel
 from app.models import Service
+from app.services import clock
+from app.services import messaging
 from app.services.auth import clear_sign_in_throttle
 from app.services.auth import create_user
 from app.services.messaging import add_alert
@@ -120,6 +123,11 @@ FORMS = [
     Form("admin.unthrottle", "/admin/users/{staff}/unthrottle", "/admin/users"),
     Form("admin.password", "/admin/users/{staff}/password", "/admin/users/{staff}/password"),
     Form("admin.training", "/admin/training/resident/{resident}", "/people/residents/{resident}"),
+    # Issue 14: the export stores its audit row and answers with the zip (no redirect).
+    Form("personal_data.export_download", "/admin/people/resident/{resident}/export",
+         "/admin/people/resident/{resident}/export", True),
+    Form("personal_data.erase", "/admin/people/volunteer/{volunteer}/erase",
+         "/admin/people/volunteer/{volunteer}/erase"),
     Form("admin.training", "/admin/training/volunteer/{volunteer}",
          "/people/volunteers/{volunteer}"),
     Form("referrals.refer_submit", "/refer", "/refer", True),
@@ -131,6 +139,13 @@ FORMS = [
     Form("referrals.contact", "/referrals/{referral}/contact", "/referrals/{referral}"),
     Form("referrals.connector", "/referrals/{referral}/connector", "/referrals/{referral}"),
     Form("referrals.status", "/referrals/{referral}/status", "/referrals/{referral}"),
+    Form("calls.done", "/calls/done", "/calls/"),
+    Form("personal_data.export_download", "/admin/people/resident/{resident}/export",
+         "/admin/people/resident/{resident}/export", True),
+    Form("personal_data.erase", "/admin/people/resident/{resident}/erase",
+         "/admin/people/resident/{resident}/erase"),
+    Form("today.record", "/today/record", "/today/"),
+    Form("today.driver_off", "/today/routes/{today_route}/off", "/today/"),
     Form("people.archive_person", "/people/residents/{resident}/archive",
          "/people/residents/{resident}"),
     Form("people.archive_person", "/people/volunteers/{volunteer}/archive",
@@ -222,6 +237,15 @@ def _seed() -> dict[str, int | str]:
     # Someone to phone, so the call list shows its tick form (issue 13).
     add_alert(AlertKind.CALL_REQUESTED, "Joan asked for a call.", person=resident)
     db.session.commit()
+    # A call to make (for /calls) and a day under way (for /today's outcomes and 'Off from now').
+    messaging.add_alert(AlertKind.CALL_REQUESTED, "Asked for a call back", person=resident)
+    db.session.commit()
+    this_morning = make_lift(resident, day=clock.today(), activity_id=activity.id)
+    today_plan = make_plan(
+        clock.today(),
+        [(volunteer, [(this_morning, hm("9:05"), hm("9:45"))])],
+        status=PlanStatus.PUBLISHED,
+    )
     referral = submit_referral(
         ReferralInput(
             source="gp",
@@ -236,7 +260,7 @@ def _seed() -> dict[str, int | str]:
         channel=ReferralChannel.STAFF,
     ).referral
     return {
-        "referral": referral.id,
+        "referral": referral.id, "today_route": today_plan.routes[0].id,
         "archived": archived.id, "standing": standing.id,
         "resident": resident.id, "volunteer": volunteer.id, "venue": venue.id,
         "activity": activity.id, "lift": lift.id, "plan": plan.id, "exception": exception.id,

@@ -127,3 +127,12 @@ def test_a_volunteers_page_shows_their_consent_history(
     page = client.get(f"/people/volunteers/{dev.id}").get_data(as_text=True)
     assert "withdrawn" in page and "phone call" in page and "PECR" in page
     assert f"/admin/audit?kind=volunteer&amp;person_id={dev.id}" in page
+
+
+def test_the_profile_says_texts_not_agreed_after_a_stop(
+    client: FlaskClient, coordinator: Any
+) -> None:
+    """Joan texted STOP: her profile's Texts line says 'not agreed', as the sender decides."""
+    joan = make_resident(opted_out_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    page = client.get(f"/people/residents/{joan.id}").get_data(as_text=True)
+    assert "<dt>Texts</dt><dd>not agreed</dd>" in page

@@ -182,3 +182,29 @@ def test_a_referrals_consent_becomes_the_residents_when_staff_link_it(app: Any) 
         ("contact_after_referral", "referral"),
         ("texts", "referral"),
     }
+
+
+def test_consent_history_is_in_the_export_and_its_notes_go_with_erasure(app: Any) -> None:
+    """Joan's zip holds her consent history; erasing her keeps the rows (proof of what was
+    agreed, for counts) and blanks the free-text notes."""
+    import io
+    import json
+    import zipfile
+
+    from app.services import erasure
+    from app.services import subject_access
+    from app.services.personal_data import Kind
+
+    joan = make_resident(first_name="Joan", last_name="Consent")
+    consent.record_consent(
+        joan, TEXTS, given=False, how=ConsentHow.PHONE, note="Joan Consent rang herself"
+    )
+    db.session.commit()
+    made = subject_access.export_person(Kind.RESIDENT, joan.id, actor_id=None)
+    files = zipfile.ZipFile(io.BytesIO(made.data))
+    rows = json.loads(files.read("consent_records.json"))
+    assert [(r["purpose"], r["given"], r["how"]) for r in rows] == [("texts", False, "phone call")]
+    erasure.erase_person(Kind.RESIDENT, joan.id, reason="asked to be forgotten", actor_id=None)
+    db.session.expire_all()
+    [row] = db.session.scalars(sa.select(ConsentRecord)).all()
+    assert (row.purpose, row.given) == ("texts", False) and "Joan" not in row.note

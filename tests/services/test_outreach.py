@@ -63,7 +63,7 @@ def test_the_queue_is_ordered_by_tier_then_waiting_time_and_flags_overdue(db):
         channel=ReferralChannel.STAFF,
         now=at("2026-12-02", 9),
     ).referral
-    rows = outreach.outreach_queue(now=at("2026-12-02", 15))
+    rows = outreach.outreach_queue(now=at("2026-12-02", 15)).items
     assert [r.referral.id for r in rows] == [urgent.id, new_medium.id, old_low.id]
     assert old_low.tier == OutreachTier.LOW
     flags = {r.referral.id: r.overdue for r in rows}
@@ -118,3 +118,32 @@ def test_a_named_connector_must_be_an_active_coordinator(db):
         outreach.assign_connector(referral.id, viewer.id, actor_id=None)
     outreach.assign_connector(referral.id, coord.id, actor_id=None)
     assert referral.connector_id == coord.id
+
+
+def test_linking_records_consent_and_a_withdrawal_stops_outreach(db):
+    """Consent to contact after a referral joins their history; withdrawn, no more calls."""
+    from app.models import ConsentHow
+    from app.models import ConsentPurpose
+    from app.services import consent
+    from app.services.referrals import confirm_match
+    from tests.factories import make_resident
+
+    father = make_resident(first_name="Samuel", last_name="Mensah", phone="+447700900123")
+    referral = submit_referral(daughter_refers(), channel=ReferralChannel.STAFF).referral
+    confirm_match(referral.id, father.id, actor_id=None)
+    assert consent.allows(father, ConsentPurpose.AFTER_REFERRAL)
+    consent.record_consent(father, ConsentPurpose.AFTER_REFERRAL, given=False, how=ConsentHow.PHONE)
+    db.session.commit()
+    assert outreach.next_step(referral).startswith("Do not contact")
+    with pytest.raises(InvalidInput):
+        outreach.log_attempt(referral.id, "no_answer", actor_id=None)
+
+
+def test_the_queue_comes_a_page_at_a_time_with_the_count_of_all(db):
+    """Three open referrals, two a page: page 2 holds the third, the total says 3."""
+    for n in range(3):
+        submit_referral(
+            daughter_refers(reason=f"r{n}"), channel=ReferralChannel.STAFF, now=at("2026-12-01")
+        )
+    second = outreach.outreach_queue(now=at("2026-12-02"), page=2, per_page=2)
+    assert second.total == 3 and len(second.items) == 1 and second.first == 3

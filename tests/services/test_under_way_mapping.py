@@ -69,3 +69,21 @@ def test_a_driver_back_home_is_free_there_with_their_driving_counted() -> None:
     assert uw is not None
     assert (uw.position, uw.on_board, uw.free_at_s) == (LatLon(51.5, 0.0), (), 11 * H)
     assert uw.driven_s == 600 + 4 * 1080
+
+
+def test_a_named_friend_s_lifts_that_day_are_given_to_the_planner() -> None:
+    """Ann named Bea as a friend to ride with: Ann's lifts carry Bea's lift ids; Cal's none."""
+    from types import SimpleNamespace
+
+    from app.optimizer.types import Lift
+    from app.services.optimizer_mapping import with_named_friends
+
+    def row(lift_id: int, resident: int, friend: int | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            id=lift_id, resident_id=resident, resident=SimpleNamespace(ride_with_id=friend)
+        )
+
+    rows = [row(1, 10, 20), row(2, 20, None), row(3, 20, None), row(4, 30, 99)]
+    lifts = [Lift(str(i), LatLon(51.5, 0.0), LatLon(51.5, 0.1)) for i in (1, 2, 3, 4)]
+    out = {lift.id: lift.ride_with for lift in with_named_friends(rows, lifts)}  # type: ignore[arg-type]
+    assert out == {"1": frozenset({"2", "3"}), "2": frozenset(), "3": frozenset(), "4": frozenset()}

@@ -43,6 +43,7 @@ from app.optimizer.rota.pdptw import PdpProblem
 from app.optimizer.rota.pdptw import PdpRoute
 from app.optimizer.rota.pdptw import PdpSolution
 from app.optimizer.rota.pdptw import PdpStopTime
+from app.optimizer.rota.pdptw import riders_with_friends
 from app.optimizer.rota.pdptw import route_totals
 from app.optimizer.rota.pdptw import shared_riders
 from app.optimizer.rota.timing import RouteTimer
@@ -99,6 +100,8 @@ def solution_key(p: PdpProblem, sol: PdpSolution) -> tuple[int, int, int]:
                 cost += o.shifted_time_cost * max(0, shifted)
         if o.shared_ride_bonus:
             cost -= o.shared_ride_bonus * shared_riders(p, stops)
+        if o.friend_ride_bonus:
+            cost -= o.friend_ride_bonus * riders_with_friends(p, stops)
     cost += o.fairness_cost * longest
     return unserved, len(sol.routes) if o.vehicles_first else 0, cost
 
@@ -166,6 +169,12 @@ class _Search:
         ]
         self.any_soft = any(self.moved) or any(self.preferred)
         self.share_bonus = o.shared_ride_bonus
+        self.friend_bonus = o.friend_ride_bonus
+        # Named friends, both ways (either naming the other is enough).
+        self.friends: list[set[int]] = [set(sh.friends) for sh in p.shipments]
+        for s, sh in enumerate(p.shipments):
+            for f in sh.friends:
+                self.friends[f].add(s)
         key_ids: dict[str, int] = {}
         self.share_keys = [
             -1 if sh.share_key is None else key_ids.setdefault(sh.share_key, len(key_ids))
@@ -178,7 +187,12 @@ class _Search:
         horizon = max(
             [v.time_window[1] for v in p.vehicles if v.time_window[1] < 10**11] or [0]
         ) + arc * (2 * ns + 2)
-        soft = ns * (o.moved_vehicle_cost + o.preferred_vehicle_cost + o.shared_ride_bonus)
+        soft = ns * (
+            o.moved_vehicle_cost
+            + o.preferred_vehicle_cost
+            + o.shared_ride_bonus
+            + o.friend_ride_bonus
+        )
         soft += o.fairness_cost * int(p.durations.max(initial=0)) * (2 * ns + 2)
         if self.timed_soft:
             soft += (o.span_cost * self.nv + o.shifted_time_cost * ns) * horizon
@@ -260,7 +274,26 @@ class _Search:
             cost += self._timed_soft(seq)
         if self.share_bonus and len(seq) > 4:
             cost -= self.share_bonus * self._shared(seq)
+        if self.friend_bonus and len(seq) > 4:
+            cost -= self.friend_bonus * self._with_friends(seq)
         return _Route(v, seq, early, late, load, cum, cross, cost, drive, dist, multi)
+
+    def _with_friends(self, seq: list[int]) -> int:
+        """Count riders aboard with a named friend (see ``riders_with_friends``)."""
+        friends = self.friends
+        aboard: set[int] = set()
+        together: set[int] = set()
+        for node in seq[1:-1]:
+            s = node // 2
+            if node % 2 == 0:
+                mine = friends[s]
+                if mine:
+                    for o in aboard & mine:
+                        together.update((s, o))
+                aboard.add(s)
+            else:
+                aboard.discard(s)
+        return len(together)
 
     def _shared(self, seq: list[int]) -> int:
         """Count riders aboard with another of the same activity (see ``shared_riders``)."""

@@ -121,6 +121,9 @@ class PdpShipment:
     share_key
         Shipments with the same key aboard the same vehicle at the same time earn
         :attr:`PdpObjective.shared_ride_bonus` each (the same activity).
+    friends
+        Shipments of a named friend: aboard the same vehicle at the same time, both earn
+        :attr:`PdpObjective.friend_ride_bonus` (symmetric: either naming the other is enough).
     key
         Identifier carried through to the solution (a lift id, a VROOM shipment id).
     """
@@ -142,6 +145,7 @@ class PdpShipment:
     planned_pickup: int | None = None
     requires: int | None = None
     share_key: str | None = None
+    friends: frozenset[int] = frozenset()
     key: str = ""
 
 
@@ -172,6 +176,9 @@ class PdpObjective:
     shared_ride_bonus
         Taken off the cost for each shipment aboard at the same time as another with its
         ``share_key`` (not modelled by the OR-Tools engine).
+    friend_ride_bonus
+        Taken off the cost for each shipment aboard at the same time as one of its
+        ``friends`` (not modelled by the OR-Tools engine).
     vehicles_first
         ``True``: fewer vehicles before any cost (Li & Lim, the VROOM-format CLI's route
         minimisation); ``False``: a vehicle costs its ``fixed_cost`` and no more (the bureau,
@@ -186,6 +193,7 @@ class PdpObjective:
     span_cost: int = 0
     fairness_cost: int = 0
     shared_ride_bonus: int = 0
+    friend_ride_bonus: int = 0
     vehicles_first: bool = True
 
 
@@ -427,6 +435,21 @@ def shared_riders(p: PdpProblem, stops: Sequence[RouteStop]) -> int:
         else:
             group.discard(s)
     return len(shared)
+
+
+def riders_with_friends(p: PdpProblem, stops: Sequence[RouteStop]) -> int:
+    """Count the shipments aboard at the same time as one of their ``friends`` (either way)."""
+    aboard: set[int] = set()
+    together: set[int] = set()
+    for s, is_pickup in stops:
+        if is_pickup:
+            for o in aboard:
+                if o in p.shipments[s].friends or s in p.shipments[o].friends:
+                    together.update((s, o))
+            aboard.add(s)
+        else:
+            aboard.discard(s)
+    return len(together)
 
 
 def route_totals(p: PdpProblem, v: int, stops: Sequence[RouteStop]) -> tuple[int, int, int]:

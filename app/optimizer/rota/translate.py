@@ -75,6 +75,9 @@ class RotaModel:
             if sh.requires is not None:
                 # A lift whose outward lift is left out must be left out too (prechecks).
                 sh = replace(sh, requires=new_index[sh.requires])
+            if sh.friends:
+                kept = frozenset(new_index[f] for f in sh.friends if f in new_index)
+                sh = replace(sh, friends=kept)
             shipments.append(sh)
         return replace(
             self, pdp=replace(self.pdp, shipments=tuple(shipments)), lift_of=tuple(lift_indices)
@@ -200,6 +203,9 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
                 requires=None if lift.outbound_id is None else lift_index[lift.outbound_id],
                 # The activity: where an outward lift goes, where a return comes from.
                 share_key=f"from:{p}" if lift.outbound_id is not None else f"to:{q}",
+                friends=frozenset(
+                    lift_index[other] for other in lift.ride_with if other not in aboard
+                ),
                 key=lift.id,
             )
         )
@@ -215,6 +221,7 @@ def to_model(problem: Problem, matrix: TravelMatrix) -> RotaModel:
             shift_tolerance=w.shift_tolerance_s,
             fairness_cost=w.fairness,
             shared_ride_bonus=w.shared_ride_s,
+            friend_ride_bonus=w.friend_ride_s,
             vehicles_first=False,
         ),
         shared_travel_limits=tuple(shared),
