@@ -11,10 +11,12 @@ if [ -f "$SHARED/data/lbbd_postcodes.csv" ]; then
   say "importing the borough's postcodes"
   flask geo import-postcodes "$SHARED/data/lbbd_postcodes.csv"
 fi
+# The set-up commands print their own summaries; their INFO log lines (one per referral
+# stored, per job run) would bury them, so they log warnings only. The server logs as configured.
 say "loading the demo borough"
-flask demo load
+LOG_LEVEL=WARNING flask demo load
 say "planning tomorrow"
-flask rota plan || echo "planning failed; the app still starts"
+LOG_LEVEL=WARNING flask rota plan || echo "planning failed; the app still starts"
 if ! flask users list 2>/dev/null | grep -q demo@bureau.example; then
   flask users create demo@bureau.example --name "Demo Coordinator" --role admin \
     --password "connect-rota-demo" >/dev/null 2>&1 || true

@@ -16,11 +16,14 @@ ensure_venv() {
   local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$1"
   if [ ! -f "$stamp" ]; then
     say "installing Connect Rota and its dependencies ($1)"
-    "$VENV/bin/pip" install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+    # pip's own chatter (setuptools deprecation banners) goes to a log; it is shown if the
+    # install fails, when the import check below stops the script.
+    local log="$VENV/pip-install.log"
+    "$VENV/bin/pip" install -q --upgrade pip >"$log" 2>&1 || cat "$log"
     if [ "$1" = "dev" ]; then
-      "$VENV/bin/pip" install -q -e ".[dev]" 2>&1 | grep -v '^WARNING: Location' || true
+      "$VENV/bin/pip" install -q -e ".[dev]" >>"$log" 2>&1 || cat "$log"
     else
-      "$VENV/bin/pip" install -q -e . 2>&1 | grep -v '^WARNING: Location' || true
+      "$VENV/bin/pip" install -q -e . >>"$log" 2>&1 || cat "$log"
     fi
     "$VENV/bin/python" -c "import app, flask, ortools, osmnx, rq, twilio" >/dev/null
     touch "$stamp"

@@ -1,5 +1,7 @@
-"""volunteer drivers' checks: DBS level, certificate, issue and update-service dates, licence
-check, insurance and MOT expiry (issue 13)
+"""volunteer drivers' checks: DBS, update service, licence, insurance, MOT (issue 13)
+
+The DBS level, certificate number, issue and update-service dates, driving licence check date,
+insurance and MOT expiry. (The first line stays one line: Alembic prints it when upgrading.)
 
 services/compliance.py:may_drive_on is the one rule that reads them. Existing drivers have none
 recorded, so after this upgrade they are not planned until a coordinator records their checks

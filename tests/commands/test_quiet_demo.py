@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _flask(*args: str, database: Path) -> list[str]:
+def _flask(*args: str, database: Path, **extra: str) -> list[str]:
     """Run a ``flask`` command as the demo does; the lines its filter lets through."""
     env = {
         **os.environ,
@@ -24,6 +24,7 @@ def _flask(*args: str, database: Path) -> list[str]:
         "REDIS_URL": "",
     }
     env.pop("LOG_LEVEL", None)
+    env.update(extra)
     done = subprocess.run(
         [sys.executable, "-m", "flask", *args],
         cwd=ROOT,
@@ -45,3 +46,17 @@ def test_building_the_demo_database_and_the_next_command_print_nothing_past_its_
 
     assert upgrade == []
     assert not [line for line in listing if "alembic" in line]
+
+
+def test_loading_the_demo_prints_its_summary_not_a_log_line_per_row(tmp_path):
+    """``scripts/demo.sh`` runs its set-up commands at LOG_LEVEL=WARNING: one line per referral
+    stored (60 of them) buried the summary a newcomer reads."""
+    database = tmp_path / "demo.sqlite"
+    _flask("db", "upgrade", database=database)
+
+    printed = _flask("demo", "load", database=database, LOG_LEVEL="WARNING")
+
+    assert not [line for line in printed if line.startswith("{")]  # no JSON log lines
+    assert any(line.startswith("residents:") for line in printed)
+    assert any(line.startswith("referrals:") for line in printed)
+    assert "LOG_LEVEL=WARNING flask demo load" in (ROOT / "scripts" / "demo.sh").read_text()
