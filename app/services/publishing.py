@@ -90,6 +90,7 @@ class ResidentLift:
     driver: Volunteer
     pickup_s: int
     home_s: int | None
+    home_driver: Volunteer | None = None
 
     @property
     def key(self) -> tuple[int, int, int | None]:
@@ -140,9 +141,16 @@ def stops_to_come(route: PlanRoute, now: dt.datetime | None) -> list[PlanStop]:
     stops = lift_stops(route)
     if now is None or route.plan.day != clock.today(now):
         return stops
+    return [s for s in stops if still_to_come(route.plan.day, s.service_start_s, now)]
+
+
+def still_to_come(day: dt.date, service_start_s: int, now: dt.datetime | None) -> bool:
+    """Whether a stop at ``service_start_s`` on ``day`` is still ahead at ``now``: the one rule
+    for what a text about a day re-planned while it runs may mention (issue 13)."""
+    if now is None or day != clock.today(now):
+        return True
     local = clock.local(now)
-    now_s = local.hour * 3600 + local.minute * 60
-    return [s for s in stops if s.service_start_s >= now_s]
+    return service_start_s >= local.hour * 3600 + local.minute * 60
 
 
 def route_texts(route: PlanRoute, *, now: dt.datetime | None = None) -> list[str]:
@@ -194,6 +202,7 @@ def resident_lifts(plan: Plan) -> dict[int, ResidentLift]:
             driver=drivers[lift_id],
             pickup_s=stop.service_start_s,
             home_s=home.service_start_s if home else None,
+            home_driver=drivers[home.lift_id] if home and home.lift_id else None,
         )
     return found
 
@@ -230,6 +239,7 @@ def _resident_text(name: str, planned: ResidentLift, day: dt.date) -> str:
         name=planned.resident.first_name,
         day=words.day_name(day),
         driver=planned.driver.first_name,
+        home_driver=planned.home_driver.first_name if planned.home_driver else "",
         window_from=window_from,
         window_to=window_to,
         place=lift_place(planned.lift),
@@ -369,6 +379,12 @@ def publish_plan(
         if before is not None and before.key == planned.key:
             continue
         name = "lift_confirmed" if before is None else "lift_changed"
+        if before is not None and not still_to_come(day, planned.pickup_s, now):
+            # Re-planned after their outward lift was driven: tell them of the lift home only.
+            if planned.home_s is None or planned.home_driver is None:
+                _audit_promise(planned, before, actor_id=actor_id, now=now)
+                continue
+            name = "lift_home_changed"
         _audit_promise(planned, before, actor_id=actor_id, now=now)
         body = _resident_text(name, planned, day)
         residents_texted += 1

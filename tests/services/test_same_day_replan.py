@@ -15,6 +15,7 @@ from app.models import Message
 from app.models import Plan
 from app.models import PlanRoute
 from app.models import StopKind
+from app.services import clock
 from app.services import publishing
 from app.services import rota
 from app.services import today
@@ -130,3 +131,37 @@ def test_a_route_texted_mid_day_starts_from_now(day: Day) -> None:
     assert "collect Joan" in addresses and "home to 12 Ripple Road" in addresses
     whole_day = "\n".join(publishing.route_texts(route))
     assert "9:05am" in whole_day
+
+
+def test_a_resident_already_driven_out_hears_only_of_the_lift_home(
+    day: Day, sms: FakeSmsSender
+) -> None:
+    """Dev falls ill at 11:00, after taking Joan to choir: the re-plan gives her lift home to
+    another driver, and her text speaks of the lift home alone, not of this morning's driver
+    and pickup window (issue 13)."""
+    joan_out, joan_back = day.ids("Joan")
+    morning = publishing.resident_lifts(day.plan)[day.joan.id]
+    window_from, window_to = publishing.pickup_window(morning.pickup_s)
+    today.take_driver_off(day.route_of("Dev").id, reason="ill", now=at("11:00"))
+    summary = rota.plan_day(DAY, now=at("11:00"), time_limit_s=2)
+    draft = db.session.get(Plan, summary.plan_id)
+    assert draft is not None
+    home = next(
+        (r.volunteer, s.service_start_s)
+        for r in draft.routes
+        for s in r.stops
+        if s.lift_id == joan_back and s.kind == StopKind.PICKUP
+    )
+    assert home[0].id != day.dev.id
+
+    sms.sent.clear()
+    publishing.publish_plan(draft.id, now=at("11:02"))
+    (text,) = sms.to(day.joan.phone)
+    assert "lift home" in text and home[0].first_name in text
+    assert clock.time_of_day(home[1]) in text
+    assert day.dev.first_name not in text
+    assert window_from not in text and window_to not in text
+    # Before 9:05 the same change still names the morning's lift: it is still to come.
+    assert publishing.still_to_come(DAY, morning.pickup_s, at("9:00"))
+    assert not publishing.still_to_come(DAY, morning.pickup_s, at("11:02"))
+    assert joan_out in {s.lift_id for r in draft.routes for s in r.stops}
