@@ -124,47 +124,56 @@ def _lift_line(lift: LiftRequest, times: dict[int, tuple[str, int]]) -> LiftLine
     return LiftLine(id=lift.id, day=lift.day, text=text)
 
 
-def _called_lift_ids(kind: AlertKind, lift_ids: Sequence[int]) -> set[int]:
+def _called_lifts(lift_ids: Sequence[int]) -> set[tuple[AlertKind, int]]:
+    """(kind, lift id) of the lifts someone already phoned about, for both kinds at once."""
     if not lift_ids:
         return set()
     return {
-        i
-        for i in db.session.scalars(
-            sa.select(Alert.lift_id).where(Alert.kind == kind, Alert.lift_id.in_(list(lift_ids)))
+        (kind, lift_id)
+        for kind, lift_id in db.session.execute(
+            sa.select(Alert.kind, Alert.lift_id).where(
+                Alert.kind.in_([AlertKind.NO_TEXTS, AlertKind.LIFT_UNSERVED]),
+                Alert.lift_id.in_(list(lift_ids)),
+            )
         )
-        if i is not None
+        if lift_id is not None
     }
 
 
-def _upcoming(
-    statuses: Sequence[LiftStatus], today: dt.date, *, among: list[int] | None = None
-) -> list[LiftRequest]:
-    stmt = sa.select(LiftRequest)
-    if among is not None:
-        stmt = stmt.where(LiftRequest.resident_id.in_(among))
+def _upcoming(today: dt.date, *, booked_for: list[int]) -> list[LiftRequest]:
+    """In one query: booked lifts of ``booked_for`` and everyone's unserved lifts, this week."""
     return list(
         db.session.scalars(
-            stmt.join(Resident, Resident.id == LiftRequest.resident_id)
+            sa.select(LiftRequest)
+            .join(Resident, Resident.id == LiftRequest.resident_id)
             .where(
                 LiftRequest.day >= today,
                 LiftRequest.day <= today + dt.timedelta(days=LOOKAHEAD_DAYS),
-                LiftRequest.status.in_(list(statuses)),
+                sa.or_(
+                    sa.and_(
+                        LiftRequest.status.in_(list(BOOKED)),
+                        LiftRequest.resident_id.in_(booked_for),
+                    ),
+                    LiftRequest.status == LiftStatus.UNSERVED,
+                ),
                 Resident.active.is_(True),
             )
-            # Residents already read are in the session: only the unserved lifts load theirs.
-            .options(*_LIFT_PLACES, *(() if among else (selectinload(LiftRequest.resident),)))
+            # Residents already read are in the session; only unserved lifts' residents load.
+            .options(*_LIFT_PLACES, selectinload(LiftRequest.resident))
             .order_by(LiftRequest.day, LiftRequest.id)
         )
     )
 
 
 def _by_resident(
-    kind: AlertKind, lifts: list[LiftRequest], why: dict[int, str], today: dt.date
+    kind: AlertKind,
+    lifts: list[LiftRequest],
+    why: dict[int, str],
+    called: set[tuple[AlertKind, int]],
+    times: dict[int, tuple[str, int]],
 ) -> list[CallEntry]:
     """Group lifts not yet called about into one entry per resident."""
-    called = _called_lift_ids(kind, [lift.id for lift in lifts])
-    lifts = [lift for lift in lifts if lift.id not in called and lift.resident_id in why]
-    times = planned_lift_times(lifts)
+    lifts = [lift for lift in lifts if (kind, lift.id) not in called and lift.resident_id in why]
     grouped: dict[int, list[LiftRequest]] = {}
     for lift in sorted(lifts, key=lambda x: (x.day, _when_s(x), x.id)):
         grouped.setdefault(lift.resident_id, []).append(lift)
@@ -190,9 +199,13 @@ def _by_resident(
     return entries
 
 
-def _cannot_be_texted(today: dt.date) -> list[CallEntry]:
-    # Who has a lift coming first (people only, a light query), then the lifts of those who
-    # cannot be texted: a busy fortnight has hundreds of lifts, few of them for such people.
+def _found_by_the_list(today: dt.date) -> list[CallEntry]:
+    """Residents who cannot be texted with lifts booked, and residents with lifts not given.
+
+    Who has a lift coming is read first (people only, a light query); then one query reads the
+    booked lifts of those who cannot be texted together with every unserved lift, so the places,
+    drivers and earlier calls are each read once for both kinds of entry.
+    """
     residents = db.session.scalars(
         sa.select(Resident).where(
             Resident.active.is_(True),
@@ -210,16 +223,15 @@ def _cannot_be_texted(today: dt.date) -> list[CallEntry]:
         reason = why_not_text(resident, resident.phone)
         if reason is not None:
             why[resident.id] = f"{reason} Tell them about these lifts by phone."
-    if not why:
-        return []
-    lifts = _upcoming(BOOKED, today, among=list(why))
-    return _by_resident(AlertKind.NO_TEXTS, lifts, why, today)
-
-
-def _not_given(today: dt.date) -> list[CallEntry]:
-    lifts = _upcoming((LiftStatus.UNSERVED,), today)
-    why = {lift.resident_id: "Tell them we could not give these lifts." for lift in lifts}
-    return _by_resident(AlertKind.LIFT_UNSERVED, lifts, why, today)
+    lifts = _upcoming(today, booked_for=list(why))
+    called = _called_lifts([lift.id for lift in lifts])
+    times = planned_lift_times(lifts)
+    booked = [lift for lift in lifts if lift.status in BOOKED]
+    unserved = [lift for lift in lifts if lift.status == LiftStatus.UNSERVED]
+    not_given = {lift.resident_id: "Tell them we could not give these lifts." for lift in unserved}
+    return _by_resident(AlertKind.NO_TEXTS, booked, why, called, times) + _by_resident(
+        AlertKind.LIFT_UNSERVED, unserved, not_given, called, times
+    )
 
 
 def _open_alerts() -> list[CallEntry]:
@@ -271,7 +283,7 @@ def call_list(*, today: dt.date | None = None) -> list[CallEntry]:
     about lifts sorts by its soonest lift.
     """
     today = today or clock.today()
-    entries = _open_alerts() + _cannot_be_texted(today) + _not_given(today)
+    entries = _open_alerts() + _found_by_the_list(today)
     return sorted(entries, key=lambda e: (e.sort_key, e.key))
 
 
