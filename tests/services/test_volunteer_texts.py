@@ -56,9 +56,10 @@ def test_every_text_from_a_driver_is_passed_on_not_just_the_second(app: Flask) -
     text(dev.phone, "running 10 min late for Mrs Okoro")
     text(dev.phone, "now stuck on the A13")
 
-    details = [alert.detail for alert in staff_alerts()]
-    assert len(details) == 2
-    assert "running 10 min late" in details[0] and "stuck on the A13" in details[1]
+    # One open alert per person and reason (issue 13): the second text joins the first, newest
+    # first, so a coordinator reads both in one place.
+    [alert] = staff_alerts()
+    assert alert.detail.index("stuck on the A13") < alert.detail.index("running 10 min late")
 
 
 def test_a_befriender_asking_for_help_gets_befrienders_words(app: Flask) -> None:
